@@ -1,0 +1,64 @@
+"""perfeval — 部门整体支出绩效评价：加载、复核、评分与报告.
+
+The public API is a handful of names re-exported lazily from private modules
+(so ``import perfeval`` and the CLI start fast):
+
+- :func:`load`, :class:`Dataset`, :func:`save_dataset` — datasets (``_dataset``)
+- :func:`parse_value`, :func:`parse_number` — target/achieved text (``_values``)
+- :func:`metrics`, :func:`item_metrics`, :func:`yoy`, :func:`composition` (``_metrics``)
+- :func:`load_framework`, :func:`list_frameworks`, :func:`rescore` (``_scoring``)
+- :func:`check`, :data:`CATALOGUE` — audit findings (``_checks``)
+- :func:`read_report`, :func:`import_reports` — reading the reports (``_import``)
+- :func:`export_xlsx` — Excel workbooks (``_xlsx``)
+- :func:`generate_examples` — seeded 示例 departments (``_examples``)
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "Dataset": "_dataset",
+    "load": "_dataset",
+    "save_dataset": "_dataset",
+    "DatasetError": "_errors",
+    "PerfevalError": "_errors",
+    "Problem": "_errors",
+    "ParsedValue": "_values",
+    "parse_value": "_values",
+    "parse_number": "_values",
+    "metrics": "_metrics",
+    "item_metrics": "_metrics",
+    "yoy": "_metrics",
+    "composition": "_metrics",
+    "Framework": "_scoring",
+    "load_framework": "_scoring",
+    "list_frameworks": "_scoring",
+    "rescore": "_scoring",
+    "Scorecard": "_scoring",
+    "check": "_checks",
+    "CATALOGUE": "_checks",
+    "read_report": "_import",
+    "import_reports": "_import",
+    "export_xlsx": "_xlsx",
+    "generate_examples": "_examples",
+    "DEFAULT_DATASET": "_paths",
+    "EXPORTS_DIR": "_paths",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'perfeval' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"perfeval.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
