@@ -1,0 +1,614 @@
+"""Datasets: load a CSV folder or an .xlsx workbook into tidy frames.
+
+A dataset file set follows ``docs/data-model.md``. :func:`load` reads it, checks
+every cell lazily (all problems of all files are collected and raised together as
+one :class:`~perfeval._errors.DatasetError`), and returns a :class:`Dataset` whose
+frames keep the raw text of every parsed value and the file and row it came from.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ._errors import DatasetError, Problem, ProblemCode
+from ._paths import DEFAULT_DATASET
+from ._schema import (
+    FINANCE_VOCABULARY,
+    TABLES,
+    UNIT_ALIASES,
+    TableSpec,
+    canonical_item,
+    header_map,
+    item_split,
+    norm_label,
+    table_for_name,
+)
+
+STR = "str"
+TABLE_ORDER = ("departments", "finance", "staffing", "indicators", "goals", "evaluations")
+
+# Output columns of each frame (after the contract columns); documented in Dataset.
+_EXTRA = {
+    "departments": ["is_example"],
+    "finance": ["split", "unit_raw", "initial_budget_raw", "adjusted_budget_raw", "actual_raw"],
+    "staffing": ["quota_raw", "actual_raw", "retired_raw"],
+    "indicators": [
+        "seq", "weight_raw", "score_raw",
+        "target_kind", "target_op", "target_value", "target_unit",
+        "actual_kind", "actual_op", "actual_value", "actual_unit", "actual_vague", "rule",
+    ],
+    "goals": ["seq"],
+    "evaluations": ["execution_rate_value", "total_weight_raw", "total_score_raw", "execution_weight_raw", "execution_score_raw"],
+}
+
+DIRECTION_ALIASES = {
+    "≥": "≥", ">=": "≥", "正向": "≥", "大于等于": "≥", "≧": "≥", ">": "≥",
+    "≤": "≤", "<=": "≤", "反向": "≤", "小于等于": "≤", "≦": "≤", "<": "≤",
+    "=": "=", "==": "=", "等于": "=", "＝": "=",
+    "定性": "定性", "qualitative": "定性",
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded dataset: six tidy frames keyed by ``dept_id`` and ``year``.
+
+    Every frame carries ``source`` (file, or ``book.xlsx:sheet``) and
+    ``source_row`` (1-based row in that file; the header is row 1). Money is in
+    万元; the text as written is kept in the ``*_raw`` columns. Blank is ``NA``.
+
+    Frames
+    ------
+    departments
+        ``dept_id, name, region, full_name, note`` (str), ``is_example`` (bool:
+        name or note says 示例).
+    finance
+        ``dept_id`` (str), ``year`` (Int64), ``item``, ``parent`` (str; parent
+        defaults from the vocabulary), ``split`` (total / source / nature /
+        detail / memo), ``initial_budget, adjusted_budget, actual`` (Float64,
+        万元), ``unit_raw``, ``initial_budget_raw, adjusted_budget_raw,
+        actual_raw`` (str as written).
+    staffing
+        ``dept_id, year, quota, actual, retired`` (Int64) and their ``_raw``.
+    indicators
+        ``dept_id, year, seq`` (order in the dept-year), ``level1, level2, name,
+        target, actual, direction, reason`` (raw text), ``weight, score``
+        (Float64) with ``weight_raw, score_raw``; parsed ``target_kind,
+        target_op, target_value, target_unit, actual_kind, actual_op,
+        actual_value, actual_unit, actual_vague`` and ``rule`` (≥, ≤, =, 定性 or
+        预算 for "不突破预算").
+    goals
+        ``dept_id, year, seq, goal, result``.
+    evaluations
+        ``dept_id, year, framework, total_weight, total_score, grade,
+        execution_rate`` (raw text), ``execution_rate_value`` (fraction),
+        ``execution_weight, execution_score`` and their ``_raw``.
+
+    Examples
+    --------
+    >>> import perfeval
+    >>> ds = perfeval.load()
+    >>> ds.finance.query("dept_id == 'hyx-wxb' and item == '年度资金总额'")["actual"].iloc[0]
+    np.float64(85.4561)
+    """
+
+    departments: pd.DataFrame
+    finance: pd.DataFrame
+    staffing: pd.DataFrame
+    indicators: pd.DataFrame
+    goals: pd.DataFrame
+    evaluations: pd.DataFrame
+    source: str = ""
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The six frames by table name."""
+        return {name: getattr(self, name) for name in TABLE_ORDER}
+
+    def dept_years(self) -> pd.DataFrame:
+        """Every (dept_id, year) that has any fact, sorted, with the department name."""
+        parts = [
+            df[["dept_id", "year"]]
+            for name, df in self.tables().items()
+            if name != "departments" and len(df)
+        ]
+        if not parts:
+            return pd.DataFrame({"dept_id": pd.Series(dtype=STR), "year": pd.Series(dtype="Int64"), "name": pd.Series(dtype=STR)})
+        out = pd.concat(parts, ignore_index=True).drop_duplicates()
+        out = out.merge(self.departments[["dept_id", "name"]], on="dept_id", how="left")
+        return out.sort_values(["dept_id", "year"], ignore_index=True)
+
+    def dept_name(self, dept_id: str) -> str:
+        """The department's short name (its id if the name is unknown)."""
+        hit = self.departments.loc[self.departments["dept_id"] == dept_id, "name"]
+        return str(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else dept_id
+
+    def years(self, dept_id: str | None = None) -> list[int]:
+        """The fiscal years with facts (for one department, or any)."""
+        dy = self.dept_years()
+        if dept_id is not None:
+            dy = dy[dy["dept_id"] == dept_id]
+        return sorted(int(y) for y in dy["year"].dropna().unique())
+
+    def subset(self, dept_ids: Iterable[str] | None = None, years: Iterable[int] | None = None) -> "Dataset":
+        """A new dataset restricted to some departments and/or years."""
+        ids = None if dept_ids is None else set(dept_ids)
+        yrs = None if years is None else {int(y) for y in years}
+        frames = {}
+        for name, df in self.tables().items():
+            mask = pd.Series(True, index=df.index)
+            if ids is not None:
+                mask &= df["dept_id"].isin(ids)
+            if yrs is not None and "year" in df.columns:
+                mask &= df["year"].isin(yrs)
+            frames[name] = df[mask].reset_index(drop=True)
+        return replace(self, **frames)
+
+
+# ---------------------------------------------------------------------------
+# reading files
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("utf-8/gb18030", data[:1], 0, 1, f"{path.name}: 既不是 UTF-8 也不是 GBK 编码")
+
+
+def _read_csv_rows(path: Path) -> list[list[str]]:
+    text = _decode(path.read_bytes(), path)
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "year") and hasattr(value, "month"):
+        return str(value)
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> dict[str, list[list[str]]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {ws.title: [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[list[str]]]]:
+    """table name -> (source label, rows incl. header)."""
+    found: dict[str, tuple[str, list[list[str]]]] = {}
+    if path.is_dir():
+        for f in sorted(path.iterdir()):
+            if f.suffix.lower() != ".csv":
+                continue
+            table = table_for_name(f.stem)
+            if table is None:
+                continue
+            if table in found:
+                problems.append(Problem(ProblemCode.DUPLICATE_COLUMN.value, f.name, table, None, None, None,
+                                        "每张表只有一个文件", f"表 {table} 另有文件 {found[table][0]}，本文件未读取"))
+                continue
+            try:
+                found[table] = (f.name, _read_csv_rows(f))
+            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                problems.append(Problem(ProblemCode.UNREADABLE_FILE.value, f.name, table, None, None, None,
+                                        "UTF-8（可带 BOM）或 GBK 编码的 CSV 文件", f"无法读取：{exc}"))
+    else:
+        for sheet, rows in _read_xlsx(path).items():
+            table = table_for_name(sheet)
+            if table is not None and table not in found:
+                found[table] = (f"{path.name}:{sheet}", rows)
+    return found
+
+
+# ---------------------------------------------------------------------------
+# parsing cells
+
+_YEAR_RE = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*(?:年度?|年)?\s*$")
+
+
+def _blank(s: str | None) -> bool:
+    return s is None or not str(s).replace("\u3000", " ").strip()
+
+
+def _clean(s: str) -> str:
+    return str(s).replace("\u3000", " ").strip()
+
+
+class _TableReader:
+    """Parse one table's rows into a frame, recording problems."""
+
+    def __init__(self, spec: TableSpec, label: str, rows: list[list[str]], problems: list[Problem]):
+        self.spec, self.label, self.rows, self.problems = spec, label, rows, problems
+
+    def problem(self, code: ProblemCode, row: int | None, column: str | None, raw: str | None, expected: str, message: str) -> None:
+        self.problems.append(Problem(code.value, self.label, f"{self.spec.name}（{self.spec.zh}）", row, column, raw, expected, message))
+
+    def read(self) -> pd.DataFrame | None:
+        from ._values import parse_number
+
+        spec = self.spec
+        rows = [r for r in self.rows]
+        while rows and all(_blank(c) for c in rows[0]):
+            rows.pop(0)
+        if not rows:
+            self.problem(ProblemCode.MISSING_COLUMN, None, None, None, "第一行是表头：" + "、".join(spec.names), "文件为空")
+            return None
+        header = rows[0]
+        hmap = header_map(spec)
+        colmap: dict[int, str] = {}
+        extra: dict[int, str] = {}
+        for i, h in enumerate(header):
+            if _blank(h):
+                continue
+            name = hmap.get(norm_label(h))
+            if name is None:
+                extra[i] = _clean(h)
+            elif name in colmap.values():
+                self.problem(ProblemCode.DUPLICATE_COLUMN, 1, _clean(h), None, "每列只出现一次", f"列 {name} 重复")
+            else:
+                colmap[i] = name
+        missing = [c for c in spec.columns if c.required and c.name not in colmap.values()]
+        for c in missing:
+            self.problem(ProblemCode.MISSING_COLUMN, 1, c.name, None, f"列 {c.name}（{c.zh}）",
+                         f"缺少必需列；表头为：{', '.join(_clean(h) for h in header if not _blank(h))}")
+        if missing:
+            return None
+        records = []
+        for offset, row in enumerate(rows[1:], start=2):
+            if all(_blank(c) for c in row):
+                continue
+            rec: dict[str, object] = {"source": self.label, "source_row": offset}
+            for i, name in colmap.items():
+                raw = row[i] if i < len(row) else ""
+                rec[name + "\x00raw"] = None if _blank(raw) else _clean(raw)
+            for i, name in extra.items():
+                rec[name] = None if i >= len(row) or _blank(row[i]) else _clean(row[i])
+            records.append(rec)
+        out: dict[str, list] = {"source": [], "source_row": []}
+        raw_cols = {name: [] for name in spec.names}
+        for rec in records:
+            out["source"].append(rec["source"])
+            out["source_row"].append(rec["source_row"])
+            for name in spec.names:
+                raw_cols[name].append(rec.get(name + "\x00raw"))
+        frame: dict[str, object] = {}
+        unit_factor: list[float] = []
+        if "unit" in spec.names:
+            for r, raw in zip(out["source_row"], raw_cols["unit"]):
+                if raw is None:
+                    unit_factor.append(1.0)
+                elif norm_label(raw) in UNIT_ALIASES:
+                    unit_factor.append(UNIT_ALIASES[norm_label(raw)])
+                else:
+                    unit_factor.append(float("nan"))
+                    self.problem(ProblemCode.BAD_UNIT, r, "unit", raw, "万元 或 元", "无法识别的金额单位")
+        for c in spec.columns:
+            raws = raw_cols[c.name]
+            if c.required:
+                for r, raw in zip(out["source_row"], raws):
+                    if raw is None:
+                        self.problem(ProblemCode.MISSING_VALUE, r, c.name, None, f"{c.zh}不能为空", "必填项为空")
+            if c.kind in ("key", "text"):
+                frame[c.name] = pd.array(raws, dtype=STR)
+            elif c.kind == "unit":
+                frame["unit_raw"] = pd.array(raws, dtype=STR)
+            elif c.kind == "year":
+                vals = []
+                for r, raw in zip(out["source_row"], raws):
+                    m = _YEAR_RE.match(raw) if raw is not None else None
+                    if raw is not None and not m:
+                        self.problem(ProblemCode.BAD_YEAR, r, c.name, raw, "四位年份，如 2021", "年度无法识别")
+                    vals.append(int(m.group(1)) if m else None)
+                frame[c.name] = pd.array(vals, dtype="Int64")
+            else:  # money, count, number
+                vals = []
+                for k, (r, raw) in enumerate(zip(out["source_row"], raws)):
+                    try:
+                        v = parse_number(raw)
+                    except ValueError:
+                        what = {"money": "金额（数字，单位万元或元）", "count": "人数（整数）", "number": "数字"}[c.kind]
+                        self.problem(ProblemCode.BAD_NUMBER, r, c.name, raw, what, "不是数字")
+                        v = None
+                    if v is not None and c.kind == "count" and float(v) != int(v):
+                        self.problem(ProblemCode.BAD_NUMBER, r, c.name, raw, "人数（整数）", "人数不是整数")
+                        v = None
+                    if v is not None and c.kind in ("money", "count") and v < 0:
+                        self.problem(ProblemCode.NEGATIVE_VALUE, r, c.name, raw, "不小于 0 的数", "出现负数")
+                    if v is not None and c.kind == "money":
+                        v = round(v * unit_factor[k], 10) if unit_factor[k] == unit_factor[k] else None
+                    vals.append(v)
+                frame[c.name] = pd.array(vals, dtype="Int64" if c.kind == "count" else "Float64")
+                frame[c.name + "_raw"] = pd.array(raws, dtype=STR)
+        df = pd.DataFrame(frame)
+        df.insert(0, "source_row", pd.array(out["source_row"], dtype="Int64"))
+        df.insert(0, "source", pd.array(out["source"], dtype=STR))
+        for name in extra.values():
+            df[name] = pd.array([rec.get(name) for rec in records], dtype=STR)
+        return df
+
+
+def _empty_frame(spec: TableSpec) -> pd.DataFrame:
+    cols: dict[str, pd.Series] = {"source": pd.Series(dtype=STR), "source_row": pd.Series(dtype="Int64")}
+    for c in spec.columns:
+        if c.kind in ("key", "text"):
+            cols[c.name] = pd.Series(dtype=STR)
+        elif c.kind == "unit":
+            cols["unit_raw"] = pd.Series(dtype=STR)
+        elif c.kind == "year":
+            cols[c.name] = pd.Series(dtype="Int64")
+        else:
+            cols[c.name] = pd.Series(dtype="Int64" if c.kind == "count" else "Float64")
+            cols[c.name + "_raw"] = pd.Series(dtype=STR)
+    return pd.DataFrame(cols)
+
+
+# ---------------------------------------------------------------------------
+# derived columns and cross-table checks
+
+
+def _finish_departments(df: pd.DataFrame) -> pd.DataFrame:
+    text = df["name"].fillna("") + " " + df["note"].fillna("")
+    return df.assign(is_example=text.str.contains("示例", regex=False).astype(bool))
+
+
+def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
+    items = [canonical_item(i) if isinstance(i, str) else i for i in df["item"]]
+    parents_in = list(df["parent"])
+    parents: list[str | None] = []
+    for k, (item, parent) in enumerate(zip(items, parents_in)):
+        if isinstance(parent, str) and parent:
+            parents.append(canonical_item(parent))
+        elif item in FINANCE_VOCABULARY:
+            parents.append(FINANCE_VOCABULARY[item])
+        else:
+            parents.append(None)
+            if reader is not None and isinstance(item, str):
+                reader.problem(ProblemCode.MISSING_PARENT, int(df["source_row"].iloc[k]), "parent", item,
+                               "词表外的科目须填写上级科目（parent）", f"科目「{item}」不在词表中且未填上级科目")
+    df = df.assign(item=pd.array(items, dtype=STR), parent=pd.array(parents, dtype=STR))
+    # parent must exist in the vocabulary or as an item of the same dept-year
+    known = set(FINANCE_VOCABULARY)
+    by_key = df.groupby(["dept_id", "year"], dropna=False)["item"].agg(set).to_dict() if len(df) else {}
+    splits = []
+    for k, row in enumerate(df.itertuples(index=False)):
+        parent = row.parent
+        if isinstance(parent, str) and parent not in known and parent not in by_key.get((row.dept_id, row.year), set()):
+            if reader is not None:
+                reader.problem(ProblemCode.UNKNOWN_PARENT, int(row.source_row), "parent", parent,
+                               "词表中的科目或同一部门同一年度已有的科目", f"上级科目「{parent}」不存在")
+        chain = {**FINANCE_VOCABULARY}
+        sub = df[(df["dept_id"] == row.dept_id) & (df["year"] == row.year)]
+        chain.update({i: p for i, p in zip(sub["item"], sub["parent"]) if isinstance(i, str)})
+        splits.append(item_split(row.item, parent if isinstance(parent, str) else None, chain) if isinstance(row.item, str) else None)
+    cols = ["source", "source_row", "dept_id", "year", "item", "parent"]
+    df = df.assign(split=pd.array(splits, dtype=STR))
+    if "unit_raw" not in df.columns:
+        df["unit_raw"] = pd.array([None] * len(df), dtype=STR)
+    rest = [c for c in df.columns if c not in cols]
+    return df[cols + rest]
+
+
+def _finish_indicators(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
+    from ._values import parse_value
+
+    tk, to, tv, tu, ak, ao, av, au, avg, rule = ([] for _ in range(10))
+    for k, row in enumerate(df.itertuples(index=False)):
+        t = parse_value(row.target)
+        a = parse_value(row.actual, reference_unit=t.unit)
+        tk.append(t.kind); to.append(t.op); tv.append(t.value); tu.append(t.unit)
+        ak.append(a.kind); ao.append(a.op); av.append(a.value); au.append(a.unit)
+        avg.append(bool(a.vague) if a.kind != "empty" else False)
+        direction = row.direction
+        if isinstance(direction, str) and direction:
+            resolved = DIRECTION_ALIASES.get(direction.replace(" ", "").replace("\u3000", ""))
+            if resolved is None:
+                if reader is not None:
+                    reader.problem(ProblemCode.BAD_DIRECTION, int(row.source_row), "direction", direction,
+                                   "≥、≤、= 或 定性（也可写 正向、反向）", "指标性质无法识别")
+                resolved = None
+        elif t.kind == "bound_only":
+            resolved = "预算"
+        elif t.kind == "qualitative" or (t.kind == "empty" and a.kind == "qualitative"):
+            resolved = "定性"
+        elif t.kind == "quantitative":
+            resolved = "≤" if t.op in ("≤", "<") else ("=" if t.op == "=" else "≥")
+        else:
+            resolved = None
+        rule.append(resolved)
+    seq = df.groupby(["dept_id", "year"], dropna=False).cumcount() + 1 if len(df) else pd.Series(dtype="Int64")
+    return df.assign(
+        seq=pd.array(list(seq), dtype="Int64"),
+        target_kind=pd.array(tk, dtype=STR), target_op=pd.array(to, dtype=STR),
+        target_value=pd.array(tv, dtype="Float64"), target_unit=pd.array(tu, dtype=STR),
+        actual_kind=pd.array(ak, dtype=STR), actual_op=pd.array(ao, dtype=STR),
+        actual_value=pd.array(av, dtype="Float64"), actual_unit=pd.array(au, dtype=STR),
+        actual_vague=pd.array(avg, dtype="boolean"), rule=pd.array(rule, dtype=STR),
+    )
+
+
+def _finish_evaluations(df: pd.DataFrame) -> pd.DataFrame:
+    from ._values import parse_value
+
+    vals = []
+    for raw in df["execution_rate"]:
+        p = parse_value(raw)
+        if p.kind == "quantitative" and p.value is not None:
+            vals.append(p.value / 100 if p.unit == "%" else (p.value if p.value <= 1.5 else p.value / 100))
+        else:
+            vals.append(None)
+    return df.assign(execution_rate_value=pd.array(vals, dtype="Float64"))
+
+
+def _check_keys(name: str, df: pd.DataFrame, spec: TableSpec, problems: list[Problem], depts: set[str] | None) -> None:
+    if spec.key and len(df):
+        dup = df[df.duplicated(list(spec.key), keep="first") & df[list(spec.key)].notna().all(axis=1)]
+        for row in dup.itertuples(index=False):
+            key = "、".join(str(getattr(row, k)) for k in spec.key)
+            problems.append(Problem(ProblemCode.DUPLICATE_KEY.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
+                                    "、".join(spec.key), key, f"（{'、'.join(spec.key)}）每个组合只有一行", "重复的行"))
+    if depts is not None and name != "departments" and len(df):
+        bad = df[df["dept_id"].notna() & ~df["dept_id"].isin(depts)]
+        for row in bad.itertuples(index=False):
+            problems.append(Problem(ProblemCode.UNKNOWN_DEPT.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
+                                    "dept_id", row.dept_id, "departments 表中已有的部门编码", "部门编码未在部门表中登记"))
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Dataset:
+    """Load a dataset from a CSV folder or an .xlsx workbook.
+
+    Parameters
+    ----------
+    path
+        A folder of CSV files (``departments.csv`` or ``部门.csv`` …) or an .xlsx
+        workbook whose sheets carry the same names. ``None`` loads the embedded
+        default dataset (``data/default``).
+
+    Returns
+    -------
+    Dataset
+        Tidy frames with raw text and provenance; see :class:`Dataset`.
+
+    Raises
+    ------
+    DatasetError
+        Listing every problem of every file (file, table, row, column, raw
+        value, what was expected), or a missing path.
+
+    Examples
+    --------
+    >>> ds = load()
+    >>> sorted(ds.tables())
+    ['departments', 'evaluations', 'finance', 'goals', 'indicators', 'staffing']
+    >>> int(ds.staffing.query("dept_id == 'hyx-wxb'")["quota"].iloc[0])
+    19
+    """
+    p = Path(path) if path is not None else DEFAULT_DATASET
+    label = str(p)
+    if not p.exists():
+        raise DatasetError([Problem(ProblemCode.UNREADABLE_FILE.value, label, "", None, None, None,
+                                    "CSV 文件夹或 .xlsx 工作簿的路径", "路径不存在")], label)
+    if p.is_file() and p.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise DatasetError([Problem(ProblemCode.UNREADABLE_FILE.value, p.name, "", None, None, None,
+                                    "CSV 文件夹或 .xlsx 工作簿", "不是数据集（单个报告文件请用 perfeval import 导入）")], label)
+    problems: list[Problem] = []
+    try:
+        sources = _collect_sources(p, problems)
+    except Exception as exc:  # corrupt workbook, permission …
+        raise DatasetError([Problem(ProblemCode.UNREADABLE_FILE.value, p.name, "", None, None, None,
+                                    "可以打开的 .xlsx 工作簿", f"无法读取：{type(exc).__name__}: {exc}")], label) from exc
+    frames: dict[str, pd.DataFrame] = {}
+    readers: dict[str, _TableReader] = {}
+    for name in TABLE_ORDER:
+        spec = TABLES[name]
+        if name not in sources:
+            if spec.required:
+                problems.append(Problem(ProblemCode.MISSING_TABLE.value, label, f"{spec.name}（{spec.zh}）", None, None, None,
+                                        f"文件 {spec.name}.csv（或 {spec.zh}.csv / 同名工作表）", "缺少必需的表"))
+            frames[name] = _empty_frame(spec)
+            continue
+        src_label, rows = sources[name]
+        reader = _TableReader(spec, src_label, rows, problems)
+        readers[name] = reader
+        df = reader.read()
+        frames[name] = df if df is not None else _empty_frame(spec)
+    frames["departments"] = _finish_departments(frames["departments"])
+    frames["finance"] = _finish_finance(frames["finance"], readers.get("finance"))
+    frames["indicators"] = _finish_indicators(frames["indicators"], readers.get("indicators"))
+    frames["evaluations"] = _finish_evaluations(frames["evaluations"])
+    frames["goals"] = frames["goals"].assign(
+        seq=pd.array(list(frames["goals"].groupby(["dept_id", "year"], dropna=False).cumcount() + 1), dtype="Int64")
+        if len(frames["goals"]) else pd.array([], dtype="Int64"))
+    depts = set(frames["departments"]["dept_id"].dropna()) if "departments" in sources else None
+    for name in TABLE_ORDER:
+        _check_keys(name, frames[name], TABLES[name], problems, depts)
+    if problems:
+        raise DatasetError(problems, label)
+    return Dataset(**frames, source=label)
+
+
+# ---------------------------------------------------------------------------
+# writing
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, then rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
+    """Write text atomically (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def contract_frames(ds: Dataset) -> dict[str, pd.DataFrame]:
+    """The dataset as input-contract tables (English headers, values as written).
+
+    Money is written back as its raw text with its unit, so a save/load round trip
+    keeps every value exactly as the analyst wrote it.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ORDER:
+        spec = TABLES[name]
+        df = getattr(ds, name)
+        cols = {}
+        for c in spec.columns:
+            if c.kind in ("money", "count", "number"):
+                cols[c.name] = df[c.name + "_raw"]
+            elif c.kind == "unit":
+                cols[c.name] = df["unit_raw"]
+            elif c.kind == "year":
+                cols[c.name] = df[c.name].astype("string")
+            else:
+                cols[c.name] = df[c.name]
+        out[name] = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+    return out
+
+
+def save_dataset(data: Dataset | dict[str, pd.DataFrame], folder: str | os.PathLike[str]) -> Path:
+    """Write a dataset as a CSV folder in the input contract (UTF-8, atomic per file).
+
+    ``data`` is a :class:`Dataset` or a dict of contract frames (table name ->
+    frame with contract columns). Returns the folder.
+    """
+    frames = contract_frames(data) if isinstance(data, Dataset) else data
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in frames.items():
+        if name not in TABLES:
+            continue
+        cols = [c for c in TABLES[name].names if c in df.columns]
+        buf = io.StringIO()
+        df[cols].to_csv(buf, index=False, lineterminator="\n")
+        atomic_write_text(folder / f"{name}.csv", buf.getvalue())
+    return folder
+
+
+__all__ = ["Dataset", "load", "save_dataset", "contract_frames", "atomic_write_bytes", "atomic_write_text", "TABLE_ORDER"]
