@@ -1,0 +1,83 @@
+"""Shared fixtures: the embedded dataset, and small datasets written on the fly."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import perfeval
+
+
+def write_tables(folder: Path, tables: dict[str, list[dict[str, object]]], *, encoding: str = "utf-8",
+                 headers: dict[str, list[str]] | None = None) -> Path:
+    """Write ``{table: [row dicts]}`` as a CSV dataset folder; returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        cols = (headers or {}).get(name) or list(dict.fromkeys(k for r in rows for k in r))
+        with open(folder / f"{name}.csv", "w", newline="", encoding=encoding) as fh:
+            w = csv.writer(fh)
+            w.writerow(cols)
+            for r in rows:
+                w.writerow(["" if r.get(c) is None else r.get(c) for c in cols])
+    return folder
+
+
+MINIMAL = {
+    "departments": [{"dept_id": "d1", "name": "测试局", "region": "测试县"}],
+    "finance": [
+        {"dept_id": "d1", "year": 2022, "item": "年度资金总额", "initial_budget": 100, "adjusted_budget": 120, "actual": 110},
+        {"dept_id": "d1", "year": 2022, "item": "基本支出", "initial_budget": 80, "adjusted_budget": 90, "actual": 85},
+        {"dept_id": "d1", "year": 2022, "item": "项目支出", "initial_budget": 20, "adjusted_budget": 30, "actual": 25},
+        {"dept_id": "d1", "year": 2021, "item": "年度资金总额", "actual": 100},
+    ],
+    "staffing": [{"dept_id": "d1", "year": 2022, "quota": 10, "actual": 11, "retired": 2}],
+}
+
+
+@pytest.fixture(scope="session")
+def default_ds() -> perfeval.Dataset:
+    """The embedded default dataset (loaded once)."""
+    return perfeval.load()
+
+
+@pytest.fixture
+def minimal_dir(tmp_path: Path) -> Path:
+    return write_tables(tmp_path / "ds", MINIMAL)
+
+
+@pytest.fixture
+def holey_dir(tmp_path: Path) -> Path:
+    """A dataset with a missing value in every optional column somewhere."""
+    tables = {
+        "departments": [{"dept_id": "h1", "name": "空值局", "region": "", "full_name": "", "note": ""},
+                        {"dept_id": "h2", "name": "另一局", "region": "某县", "full_name": "某县另一局", "note": "备注"}],
+        "finance": [
+            {"dept_id": "h1", "year": 2022, "item": "年度资金总额", "parent": "", "initial_budget": "", "adjusted_budget": 10, "actual": "", "unit": ""},
+            {"dept_id": "h1", "year": 2022, "item": "基本支出", "parent": "", "initial_budget": 5, "adjusted_budget": "", "actual": 4, "unit": "万元"},
+            {"dept_id": "h2", "year": 2022, "item": "年度资金总额", "parent": "", "initial_budget": 8, "adjusted_budget": 9, "actual": 0, "unit": "元"},
+        ],
+        "staffing": [{"dept_id": "h1", "year": 2022, "quota": "", "actual": 3, "retired": ""},
+                     {"dept_id": "h2", "year": 2022, "quota": 0, "actual": "", "retired": 1}],
+        "indicators": [
+            {"dept_id": "h1", "year": 2022, "level1": "", "level2": "", "name": "指标甲", "target": "", "actual": "",
+             "weight": "", "score": "", "direction": "", "reason": ""},
+            {"dept_id": "h2", "year": 2022, "level1": "产出", "level2": "数量指标", "name": "指标乙", "target": "≥90%",
+             "actual": "95%", "weight": 10, "score": 10, "direction": "≥", "reason": "无"},
+        ],
+        "goals": [{"dept_id": "h1", "year": 2022, "goal": "", "result": "完成"}],
+        "evaluations": [{"dept_id": "h1", "year": 2022, "framework": "", "total_weight": "", "total_score": "",
+                         "grade": "", "execution_rate": "", "execution_weight": "", "execution_score": ""}],
+    }
+    return write_tables(tmp_path / "holey", tables)
+
+
+def frames_snapshot(ds: perfeval.Dataset) -> dict[str, pd.DataFrame]:
+    """Deep copies of every frame, to assert later that nothing mutated them."""
+    return {k: v.copy(deep=True) for k, v in ds.tables().items()}
+
+
+def assert_unchanged(ds: perfeval.Dataset, snap: dict[str, pd.DataFrame]) -> None:
+    for k, v in snap.items():
+        pd.testing.assert_frame_equal(getattr(ds, k), v)

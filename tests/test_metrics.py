@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import perfeval
+from perfeval._metrics import METRIC_COLUMNS, composition, item_metrics, metrics, rolled_up, yoy
+
+from conftest import assert_unchanged, frames_snapshot
+
+
+def _row(ds, dept="hyx-wxb", year=2021):
+    m = metrics(ds)
+    return m[(m.dept_id == dept) & (m.year == year)].iloc[0]
+
+
+def test_seed_arithmetic(default_ds):
+    r = _row(default_ds)
+    assert r["execution_rate"] == pytest.approx(85.4561 / 85.8361)
+    assert r["execution_rate_initial"] == pytest.approx(85.4561 / 85.8361)
+    assert r["adjustment_rate"] == 0
+    assert r["carryover"] == pytest.approx(0.38)
+    assert r["yoy_item"] == "基本支出"
+    assert r["prior_actual"] == 60.0985
+    assert r["yoy_change"] == pytest.approx(85.4561 - 60.0985)
+    assert r["yoy_rate"] == pytest.approx((85.4561 - 60.0985) / 60.0985)
+    assert r["staff_control_rate"] == pytest.approx(12 / 19)
+    assert r["per_capita_actual"] == pytest.approx(85.4561 / 12)
+    assert r["personnel"] == pytest.approx(71.9019)  # rolled up from the narrative's items
+    assert r["public"] == pytest.approx(13.9342)
+    assert r["personnel_share"] == pytest.approx(71.9019 / 85.4561)
+
+
+def test_minimal_dataset_rates(minimal_dir):
+    ds = perfeval.load(minimal_dir)
+    r = _row(ds, "d1", 2022)
+    assert r["execution_rate"] == pytest.approx(110 / 120)
+    assert r["execution_rate_initial"] == pytest.approx(110 / 100)
+    assert r["adjustment_rate"] == pytest.approx(0.2)
+    assert r["carryover"] == pytest.approx(10)
+    assert r["yoy_item"] == "年度资金总额" and r["yoy_change"] == pytest.approx(10) and r["yoy_rate"] == pytest.approx(0.1)
+    assert r["staff_control_rate"] == pytest.approx(1.1)
+    assert list(metrics(ds).columns) == METRIC_COLUMNS
+    im = item_metrics(ds).set_index(["year", "item"])
+    assert im.loc[(2022, "项目支出"), "share_of_parent"] == pytest.approx(25 / 110)
+    assert im.loc[(2022, "项目支出"), "execution_rate"] == pytest.approx(25 / 30)
+
+
+def test_blanks_and_zero_denominators_give_na(holey_dir):
+    ds = perfeval.load(holey_dir)
+    h1 = _row(ds, "h1", 2022)
+    assert pd.isna(h1["execution_rate"]) and pd.isna(h1["adjustment_rate"]) and pd.isna(h1["staff_control_rate"])
+    h2 = _row(ds, "h2", 2022)
+    assert h2["execution_rate"] == 0  # actual 0 is a fact, not a blank
+    assert pd.isna(h2["staff_control_rate"])  # quota 0: no rate
+    assert h2["budget_adjusted"] == pytest.approx(9e-4)  # 元 → 万元
+
+
+def test_yoy_any_item_and_composition(default_ds):
+    y = yoy(default_ds, ["基本支出"])
+    seed = y[(y.dept_id == "hyx-wxb") & (y.year == 2021)].iloc[0]
+    assert seed["yoy_change"] == pytest.approx(25.3576)
+    comp = composition(default_ds)
+    s = comp[(comp.dept_id == "hyx-wxb")].set_index("item")
+    assert s.loc["人员经费", "basis"] == "children"
+    assert s["share"].sum() == pytest.approx(1.0)
+    assert s.loc["公用经费", "share"] == pytest.approx(13.9342 / 85.8361)
+
+
+def test_rolled_up_needs_all_children(minimal_dir, tmp_path):
+    ds = perfeval.load(minimal_dir)
+    r = rolled_up(ds).set_index(["year", "item"])
+    assert r.loc[(2022, "年度资金总额"), "basis"] == "reported"
+
+
+def test_metrics_do_not_mutate(default_ds):
+    snap = frames_snapshot(default_ds)
+    metrics(default_ds), item_metrics(default_ds), yoy(default_ds), composition(default_ds)
+    assert_unchanged(default_ds, snap)
