@@ -159,6 +159,10 @@ _SUFFIX_OPS: tuple[tuple[str, str | None], ...] = (
     ("左右", None),
 )
 
+_PREFIX_MAP = dict(_PREFIX_OPS)
+_PREFIX_MAXLEN = max(len(w) for w, _ in _PREFIX_OPS)
+_PREFIX_OP_RE = re.compile("(?:" + "|".join(re.escape(w) for w, _ in _PREFIX_OPS) + ")$")
+
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _UNUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _UNITS_ALT = "|".join(re.escape(u) for u in sorted(KNOWN_UNITS, key=len, reverse=True))
@@ -179,8 +183,10 @@ _BOUND_ONLY_RE = re.compile(
 )
 
 # normalisation
-_DROP_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_CHAR_MAP = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤", "−": "-"})
+_CHAR_MAP = str.maketrans(
+    {"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤", "−": "-"}
+    | dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+)
 _OP_PAIR_RE = re.compile(r">\s*=|<\s*=")
 _WS_RE = re.compile(r"\s+")
 _OCR_TAIL = rf"[0-9]+(?:\.[0-9]+)?\s*(?:{_UNITS_ALT})?$"
@@ -229,7 +235,8 @@ def _raw_text(obj: object) -> str | None:
 
 
 def _normalise_once(s: str) -> tuple[str, bool]:
-    s = unicodedata.normalize("NFKC", s).translate(_DROP_CHARS).translate(_CHAR_MAP)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s).translate(_CHAR_MAP)
     s = _OP_PAIR_RE.sub(lambda m: "≥" if m.group(0)[0] == ">" else "≤", s)
     s = _WS_RE.sub(" ", s).strip()
     fixed = False
@@ -332,11 +339,8 @@ def _unit_at(t: str, pos: int) -> tuple[str | None, int]:
 
 
 def _prefix_op(prefix: str) -> str | None:
-    prefix = prefix.rstrip()
-    for word, op in _PREFIX_OPS:
-        if prefix.endswith(word):
-            return op
-    return None
+    m = _PREFIX_OP_RE.search(prefix.rstrip()[-_PREFIX_MAXLEN:])
+    return _PREFIX_MAP[m.group(0)] if m else None
 
 
 @dataclass(frozen=True)
@@ -517,7 +521,8 @@ def parse_number(text: object) -> float | None:
     if isinstance(text, (int, float, Decimal)):
         return float(text)
     raw = text if isinstance(text, str) else str(text)
-    s = unicodedata.normalize("NFKC", raw).translate(_DROP_CHARS).translate(_CHAR_MAP).strip()
+    s = raw if raw.isascii() else unicodedata.normalize("NFKC", raw).translate(_CHAR_MAP)
+    s = s.strip()
     if not s:
         return None
     if _PLAIN_NUMBER_RE.fullmatch(s) is None:
