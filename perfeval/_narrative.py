@@ -1,0 +1,526 @@
+"""Chinese narrative paragraphs written from the library's frames.
+
+Every number in a paragraph is formatted by one of the shared helpers below
+(:func:`fmt_wan`, :func:`fmt_pct`, :func:`fmt_score`, :func:`fmt_count`) from a
+value computed by :func:`perfeval.metrics`, :func:`perfeval.rescore` or
+:func:`perfeval.check`; none is typed in. Each function returns a
+:class:`Narrative`: the text plus ``facts``, the values it used, keyed by name,
+so a test (or a sceptical reader) can check each number against the frames.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "Narrative",
+    "fmt_wan",
+    "fmt_pct",
+    "fmt_score",
+    "fmt_count",
+    "fmt_signed_wan",
+    "MISSING",
+    "department_summary",
+    "findings_summary",
+    "comparison_summary",
+    "trend_summary",
+]
+
+#: What a blank (unknown) value reads as.
+MISSING = "未填报"
+
+
+def _is_missing(x: Any) -> bool:
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_wan(x: Any, decimals: int = 4) -> str:
+    """Format an amount in 万元 with ``decimals`` decimals, blank as 未填报.
+
+    Examples
+    --------
+    >>> fmt_wan(85.4561), fmt_wan(0.38), fmt_wan(None)
+    ('85.4561万元', '0.3800万元', '未填报')
+    """
+    if _is_missing(x):
+        return MISSING
+    return f"{float(x):,.{decimals}f}万元".replace(",", "")
+
+
+def fmt_signed_wan(x: Any, decimals: int = 4) -> str:
+    """Like :func:`fmt_wan` but for a change: the absolute value (the verb says the sign).
+
+    Examples
+    --------
+    >>> fmt_signed_wan(-1.5)
+    '1.5000万元'
+    """
+    if _is_missing(x):
+        return MISSING
+    return fmt_wan(abs(float(x)), decimals)
+
+
+def fmt_pct(x: Any, decimals: int = 2) -> str:
+    """Format a fraction as a percentage with ``decimals`` decimals, blank as 未填报.
+
+    Examples
+    --------
+    >>> fmt_pct(0.995573), fmt_pct(1), fmt_pct(pd.NA)
+    ('99.56%', '100.00%', '未填报')
+    """
+    if _is_missing(x):
+        return MISSING
+    return f"{float(x) * 100:.{decimals}f}%"
+
+
+def fmt_score(x: Any, decimals: int = 2) -> str:
+    """Format a score with at most ``decimals`` decimals and the unit 分.
+
+    Examples
+    --------
+    >>> fmt_score(91.0), fmt_score(98.355), fmt_score(None)
+    ('91分', '98.36分', '未填报')
+    """
+    if _is_missing(x):
+        return MISSING
+    text = f"{round(float(x), decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    return f"{text}分"
+
+
+def fmt_count(x: Any, unit: str = "") -> str:
+    """Format a whole count (people, items, years) with an optional unit.
+
+    Examples
+    --------
+    >>> fmt_count(12, "人"), fmt_count(None, "人")
+    ('12人', '未填报')
+    """
+    if _is_missing(x):
+        return MISSING
+    return f"{int(x)}{unit}"
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A Chinese paragraph and the values it states.
+
+    Attributes
+    ----------
+    text : str
+        The paragraph (Markdown-safe plain text).
+    facts : dict
+        Name → value used in the text (floats as computed, not rounded). Each
+        stated number is the formatting of one of these values.
+    """
+
+    text: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+class _Writer:
+    """Collects sentences and the facts they use."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.facts: dict[str, Any] = {}
+
+    def fact(self, key: str, value: Any, fmt) -> str:
+        self.facts[key] = None if _is_missing(value) else value
+        return fmt(value)
+
+    def wan(self, key: str, value: Any) -> str:
+        return self.fact(key, value, fmt_wan)
+
+    def pct(self, key: str, value: Any) -> str:
+        return self.fact(key, value, fmt_pct)
+
+    def score(self, key: str, value: Any) -> str:
+        return self.fact(key, value, fmt_score)
+
+    def count(self, key: str, value: Any, unit: str = "") -> str:
+        return self.fact(key, value, lambda v: fmt_count(v, unit))
+
+    def add(self, sentence: str) -> None:
+        self.parts.append(sentence)
+
+    def done(self, sep: str = "") -> Narrative:
+        return Narrative(sep.join(self.parts), dict(self.facts))
+
+
+def _value(row: Mapping[str, Any] | None, key: str) -> Any:
+    if row is None or key not in row:
+        return None
+    value = row[key]
+    return None if _is_missing(value) else value
+
+
+def _row(frame: pd.DataFrame | None, dept_id: str, year: int | None = None) -> dict | None:
+    if frame is None or frame.empty:
+        return None
+    mask = frame["dept_id"] == dept_id
+    if year is not None:
+        mask &= frame["year"] == year
+    sub = frame[mask]
+    return None if sub.empty else sub.iloc[0].to_dict()
+
+
+def _dept_name(ds, dept_id: str) -> str:
+    deps = ds.departments
+    hit = deps[deps["dept_id"] == dept_id]
+    if hit.empty or _is_missing(hit["name"].iloc[0]):
+        return dept_id
+    return str(hit["name"].iloc[0])
+
+
+def _change_verb(x: Any) -> str:
+    if _is_missing(x):
+        return "变动"
+    return "增加" if float(x) > 0 else "减少" if float(x) < 0 else "持平，变动"
+
+
+# --------------------------------------------------------------------------- department
+def department_summary(
+    ds,
+    dept_id: str,
+    year: int,
+    *,
+    metrics: pd.DataFrame | None = None,
+    scorecard=None,
+    findings: pd.DataFrame | None = None,
+) -> Narrative:
+    """The self-evaluation of one department and year, in brief.
+
+    Parameters
+    ----------
+    ds : perfeval.Dataset
+        The dataset.
+    dept_id : str
+        Department key.
+    year : int
+        Fiscal year.
+    metrics : DataFrame, optional
+        :func:`perfeval.metrics` of ``ds`` (computed when omitted).
+    scorecard : perfeval.Scorecard, optional
+        :func:`perfeval.rescore` result; without it the re-scored total is left out.
+    findings : DataFrame, optional
+        :func:`perfeval.check` result; without it the findings count is left out.
+
+    Returns
+    -------
+    Narrative
+        Facts ``actual, budget_initial, budget_adjusted, execution_rate,
+        execution_rate_reported, carryover, adjustment_rate, basic, personnel,
+        personnel_share, public, project, prior_actual, yoy_change, yoy_rate,
+        staff_quota, staff_actual, staff_control_rate, per_capita_actual,
+        total, total_reported, findings_*`` where known.
+
+    Examples
+    --------
+    >>> import perfeval
+    >>> n = department_summary(perfeval.load(), "hyx-wxb", 2021)
+    >>> n.text.split("，")[:4]
+    ['2021年', '网信办年初预算85.8361万元', '全年预算85.8361万元', '全年执行85.4561万元']
+    >>> round(n.facts["execution_rate"], 4)
+    0.9956
+    """
+    if metrics is None:
+        from ._metrics import metrics as _metrics
+
+        metrics = _metrics(ds)
+    row = _row(metrics, dept_id, year)
+    if row is None:
+        raise KeyError(f"没有部门 {dept_id!r} 在 {year} 年度的数据：请检查 dept_id 与 year")
+    name = _dept_name(ds, dept_id)
+    w = _Writer()
+    w.facts["year"] = int(year)
+    v = lambda k: _value(row, k)  # noqa: E731
+    w.add(f"{int(year)}年，{name}年初预算{w.wan('budget_initial', v('budget_initial'))}，"
+          f"全年预算{w.wan('budget_adjusted', v('budget_adjusted'))}，"
+          f"全年执行{w.wan('actual', v('actual'))}，"
+          f"预算执行率{w.pct('execution_rate', v('execution_rate'))}")
+    ev = _row(ds.evaluations, dept_id, year)
+    reported = _value(ev, "execution_rate_value")
+    if reported is not None:
+        w.add(f"（自评表填报{w.pct('execution_rate_reported', reported)}）")
+    w.add("。")
+    if v("carryover") is not None:
+        w.add(f"年末结转结余{w.wan('carryover', v('carryover'))}")
+        if v("adjustment_rate") is not None:
+            w.add(f"，预算调整率{w.pct('adjustment_rate', v('adjustment_rate'))}")
+        w.add("。")
+    if v("basic") is not None or v("project") is not None:
+        w.add(f"按支出性质分，基本支出{w.wan('basic', v('basic'))}，"
+              f"其中人员经费{w.wan('personnel', v('personnel'))}")
+        if v("personnel_share") is not None:
+            w.add(f"（占基本支出{w.pct('personnel_share', v('personnel_share'))}）")
+        w.add(f"、公用经费{w.wan('public', v('public'))}；项目支出{w.wan('project', v('project'))}。")
+    if v("prior_actual") is not None and v("yoy_change") is not None:
+        item = v("yoy_item") or "年度资金总额"
+        label = "全年执行数" if item == "年度资金总额" else f"{item}执行数"
+        w.add(f"与上年相比，{label}{_change_verb(v('yoy_change'))}"
+              f"{w.fact('yoy_change', v('yoy_change'), fmt_signed_wan)}"
+              f"（上年{w.wan('prior_actual', v('prior_actual'))}），"
+              f"变动率{w.pct('yoy_rate', v('yoy_rate'))}。")
+    if v("staff_quota") is not None or v("staff_actual") is not None:
+        w.add(f"编制{w.count('staff_quota', v('staff_quota'), '人')}，"
+              f"实际在职{w.count('staff_actual', v('staff_actual'), '人')}")
+        if v("staff_control_rate") is not None:
+            rate = float(v("staff_control_rate"))
+            judge = "未超编" if rate <= 1 else "超编"
+            w.add(f"，财政供养人员控制率{w.pct('staff_control_rate', rate)}（{judge}）")
+        if v("per_capita_actual") is not None:
+            w.add(f"，人均支出{w.wan('per_capita_actual', v('per_capita_actual'))}")
+        w.add("。")
+    if scorecard is not None:
+        tot = _row(scorecard.totals, dept_id, year)
+        if tot is not None and _value(tot, "total") is not None:
+            w.add(f"按评分框架复核，总分{w.score('total', _value(tot, 'total'))}"
+                  f"（自评{w.score('total_reported', _value(tot, 'total_reported'))}），"
+                  f"等级为{_value(tot, 'grade') or MISSING}"
+                  f"（自评{_value(tot, 'grade_reported') or MISSING}）。")
+    if findings is not None:
+        w.add(_findings_sentence(w, findings, dept_id, year))
+    return w.done()
+
+
+def _findings_sentence(w: _Writer, findings: pd.DataFrame, dept_id: str, year: int | None) -> str:
+    mask = findings["dept_id"] == dept_id
+    if year is not None:
+        mask &= (findings["year"] == year) | findings["year"].isna()
+    sub = findings[mask]
+    if sub.empty:
+        w.facts["findings_total"] = 0
+        return "复核未发现问题。"
+    parts = []
+    for severity in ("错误", "警告", "提示"):
+        n = int((sub["severity"] == severity).sum())
+        if n:
+            parts.append(f"{severity}{w.count('findings_' + severity, n, '项')}")
+    total = w.count("findings_total", len(sub), "项")
+    return f"复核发现问题{total}（{'、'.join(parts)}）。"
+
+
+# --------------------------------------------------------------------------- findings
+def findings_summary(findings: pd.DataFrame, dept_id: str | None = None,
+                     year: int | None = None, *, top: int = 5) -> Narrative:
+    """Summarise audit findings: counts by severity and the most frequent kinds.
+
+    Parameters
+    ----------
+    findings : DataFrame
+        :func:`perfeval.check` output (``code, severity, dept_id, year, location,
+        expected, found, message``).
+    dept_id, year : optional
+        Restrict to one department and/or year.
+    top : int, default 5
+        How many finding codes to name.
+
+    Returns
+    -------
+    Narrative
+        Facts ``findings_total``, ``findings_<severity>``, ``code_<code>``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"code": ["A", "A", "B"], "severity": ["错误", "错误", "提示"],
+    ...                   "dept_id": ["x"] * 3, "year": [2021] * 3, "location": [""] * 3,
+    ...                   "expected": [""] * 3, "found": [""] * 3, "message": ["甲", "甲", "乙"]})
+    >>> findings_summary(f).text
+    '复核共发现问题3项，其中错误2项、提示1项。主要问题：A（2项）、B（1项）。'
+    """
+    sub = findings
+    if dept_id is not None:
+        sub = sub[sub["dept_id"] == dept_id]
+    if year is not None:
+        sub = sub[(sub["year"] == year) | sub["year"].isna()]
+    w = _Writer()
+    if sub.empty:
+        w.facts["findings_total"] = 0
+        w.add("复核未发现问题。")
+        return w.done()
+    w.add(f"复核共发现问题{w.count('findings_total', len(sub), '项')}")
+    parts = []
+    for severity in ("错误", "警告", "提示"):
+        n = int((sub["severity"] == severity).sum())
+        if n:
+            parts.append(f"{severity}{w.count('findings_' + severity, n, '项')}")
+    w.add(f"，其中{'、'.join(parts)}。" if parts else "。")
+    counts = sub.groupby("code", sort=True).size().sort_values(ascending=False, kind="stable")
+    named = []
+    for code, n in counts.head(top).items():
+        named.append(f"{code}（{w.count('code_' + str(code), int(n), '项')}）")
+    w.add(f"主要问题：{'、'.join(named)}。")
+    return w.done()
+
+
+# --------------------------------------------------------------------------- comparison
+def comparison_summary(
+    ds,
+    year: int,
+    dept_ids: Iterable[str] | None = None,
+    *,
+    metrics: pd.DataFrame | None = None,
+    scorecard=None,
+) -> Narrative:
+    """Compare several departments in one year: execution, per-capita spending, scores.
+
+    Parameters
+    ----------
+    ds : perfeval.Dataset
+    year : int
+    dept_ids : iterable of str, optional
+        Departments to compare (all with data in ``year`` when omitted).
+    metrics : DataFrame, optional
+        :func:`perfeval.metrics` of ``ds``.
+    scorecard : perfeval.Scorecard, optional
+        Adds the re-scored totals and grades.
+
+    Returns
+    -------
+    Narrative
+        Facts ``n_departments, n_examples, execution_rate_max/min,
+        per_capita_max/min, total_max/min, grade_<grade>``; the department each
+        extreme belongs to is in ``*_dept``.
+    """
+    if metrics is None:
+        from ._metrics import metrics as _metrics
+
+        metrics = _metrics(ds)
+    m = metrics[metrics["year"] == year]
+    if dept_ids:
+        wanted = list(dept_ids)
+        m = m[m["dept_id"].isin(wanted)]
+    if m.empty:
+        raise KeyError(f"{year} 年度没有可比较的部门数据")
+    names = {d: _dept_name(ds, d) for d in m["dept_id"]}
+    w = _Writer()
+    w.facts["year"] = int(year)
+    n_ex = int(m["is_example"].sum()) if "is_example" in m else 0
+    w.add(f"{int(year)}年共比较{w.count('n_departments', len(m), '个')}部门")
+    if n_ex:
+        w.add(f"（其中示例部门{w.count('n_examples', n_ex, '个')}）")
+    w.add("。")
+
+    def extremes(col: str, key: str, label: str, fmt) -> None:
+        s = m.set_index("dept_id")[col].dropna()
+        if s.empty:
+            return
+        hi, lo = s.idxmax(), s.idxmin()
+        w.facts[f"{key}_max_dept"], w.facts[f"{key}_min_dept"] = hi, lo
+        w.add(f"{label}最高的是{names[hi]}（{w.fact(key + '_max', float(s[hi]), fmt)}），"
+              f"最低的是{names[lo]}（{w.fact(key + '_min', float(s[lo]), fmt)}）。")
+
+    extremes("execution_rate", "execution_rate", "预算执行率", fmt_pct)
+    extremes("per_capita_actual", "per_capita", "人均支出", fmt_wan)
+    extremes("personnel_share", "personnel_share", "人员经费占基本支出比重", fmt_pct)
+    if scorecard is not None:
+        t = scorecard.totals
+        t = t[(t["year"] == year) & t["dept_id"].isin(list(names))]
+        s = t.set_index("dept_id")["total"].dropna()
+        if not s.empty:
+            hi, lo = s.idxmax(), s.idxmin()
+            w.facts["total_max_dept"], w.facts["total_min_dept"] = hi, lo
+            w.add(f"复核总分最高的是{names[hi]}（{w.score('total_max', float(s[hi]))}），"
+                  f"最低的是{names[lo]}（{w.score('total_min', float(s[lo]))}）")
+            grades = t["grade"].dropna().value_counts()
+            if not grades.empty:
+                order = [g for g in ("优", "良", "中", "差") if g in grades.index]
+                order += [g for g in grades.index if g not in order]
+                listed = "、".join(f"{g}{w.count('grade_' + g, int(grades[g]), '个')}" for g in order)
+                w.add(f"；复核等级{listed}")
+            w.add("。")
+    return w.done()
+
+
+# --------------------------------------------------------------------------- trends
+def trend_summary(
+    ds,
+    dept_id: str,
+    *,
+    metrics: pd.DataFrame | None = None,
+    scorecard=None,
+) -> Narrative:
+    """One department across the years it has: spending, execution, staffing, scores.
+
+    Parameters
+    ----------
+    ds : perfeval.Dataset
+    dept_id : str
+    metrics : DataFrame, optional
+    scorecard : perfeval.Scorecard, optional
+
+    Returns
+    -------
+    Narrative
+        Facts ``first_year, last_year, actual_first, actual_last, growth_rate,
+        cagr, execution_rate_min/max, staff_first/last, total_first/last``.
+    """
+    if metrics is None:
+        from ._metrics import metrics as _metrics
+
+        metrics = _metrics(ds)
+    m = metrics[(metrics["dept_id"] == dept_id)].sort_values("year")
+    name = _dept_name(ds, dept_id)
+    known = m[m["actual"].notna()]
+    w = _Writer()
+    if known.empty:
+        w.add(f"{name}没有可比较的全年执行数。")
+        return w.done()
+    first, last = known.iloc[0], known.iloc[-1]
+    y0, y1 = int(first["year"]), int(last["year"])
+    w.facts["first_year"], w.facts["last_year"] = y0, y1
+    if y0 == y1:
+        w.add(f"{name}仅有{y0}年一个年度的全年执行数（{w.wan('actual_last', last['actual'])}），"
+              f"无法分析趋势。")
+    else:
+        a0, a1 = float(first["actual"]), float(last["actual"])
+        growth = (a1 - a0) / a0 if a0 else None
+        w.add(f"{y0}—{y1}年，{name}全年执行数由{w.wan('actual_first', a0)}"
+              f"{'增至' if a1 >= a0 else '降至'}{w.wan('actual_last', a1)}，"
+              f"累计变动{w.pct('growth_rate', growth)}")
+        if a0 > 0 and a1 > 0:
+            cagr = (a1 / a0) ** (1 / (y1 - y0)) - 1
+            w.add(f"，年均增长{w.pct('cagr', cagr)}")
+        w.add("。")
+    rates = known["execution_rate"].dropna()
+    if len(rates) == 1:
+        w.add(f"预算执行率为{w.pct('execution_rate_max', float(rates.iloc[0]))}。")
+    elif not rates.empty:
+        w.add(f"预算执行率在{w.pct('execution_rate_min', float(rates.min()))}"
+              f"至{w.pct('execution_rate_max', float(rates.max()))}之间。")
+    staff = m[m["staff_actual"].notna()]
+    if len(staff) >= 2:
+        s0, s1 = staff.iloc[0], staff.iloc[-1]
+        w.add(f"实际在职人数由{w.count('staff_first', s0['staff_actual'], '人')}"
+              f"变为{w.count('staff_last', s1['staff_actual'], '人')}")
+        over = staff[staff["staff_actual"] > staff["staff_quota"]]
+        if not over.empty:
+            years = "、".join(f"{w.count(f'over_quota_year_{i}', y, '年')}"
+                              for i, y in enumerate(over["year"].tolist()))
+            w.add(f"，其中{years}超编")
+        w.add("。")
+    if scorecard is not None:
+        t = scorecard.totals
+        t = t[(t["dept_id"] == dept_id) & t["total"].notna()].sort_values("year")
+        if len(t) >= 2:
+            w.add(f"复核总分由{w.count('score_first_year', t['year'].iloc[0], '年')}的"
+                  f"{w.score('total_first', float(t['total'].iloc[0]))}变为"
+                  f"{w.count('score_last_year', t['year'].iloc[-1], '年')}的"
+                  f"{w.score('total_last', float(t['total'].iloc[-1]))}。")
+        elif len(t) == 1:
+            w.add(f"复核总分{w.score('total_last', float(t['total'].iloc[0]))}。")
+    return w.done()
