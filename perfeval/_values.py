@@ -393,7 +393,7 @@ def _analyse(text: str, reference_unit: str | None) -> tuple:
         return ("qualitative", None, None, None, False, False, None)
 
     cands = _candidates(t)
-    if not cands:  # digits but no number (cannot happen with _UNUM), stay safe
+    if not cands:  # digits only inside things like "..5": no usable number
         return ("qualitative", None, None, None, False, False, None)
     chosen = next((c for c in cands if _canonical_unit(c.unit) == "%"), cands[0])
 
