@@ -1,0 +1,392 @@
+"""Export executed notebooks to self-contained HTML and to PDF.
+
+HTML
+    nbconvert's ``basic`` template (cell bodies only, no ``<head>``) wrapped in a
+    perfeval page with inline CSS.  Code cells' inputs and prompts are hidden,
+    images are ``data:`` URIs, and no script, stylesheet or font is fetched from
+    the network (remote ``<script src>``/``<link href>``/``@import`` that an output
+    might carry are removed).  The HTML names the bundled font in its
+    ``font-family`` stack but does **not** embed it: that keeps the file small
+    (tens of KB plus images) and any Chinese system font renders it.
+PDF
+    weasyprint renders the same HTML with an extra print stylesheet: A4, page
+    numbers "第 N 页 / 共 M 页", table rows never split across pages, header rows
+    repeated, and an ``@font-face`` pointing at the bundled font file, which
+    weasyprint subsets and embeds (no browser, no LaTeX, no system font needed).
+
+Every file is written atomically (temporary file in the same folder, then
+:func:`os.replace`).
+"""
+from __future__ import annotations
+
+import copy
+import html as _html
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+
+from perfeval._fonts import css_font_stack, font_face_css
+
+#: Cell tags whose cells are left out of HTML/PDF entirely.
+REMOVE_CELL_TAGS: frozenset[str] = frozenset(
+    {"parameters", "injected-parameters", "remove_cell", "remove-cell", "hide", "hide-cell"}
+)
+#: Cell tags whose outputs are left out of HTML/PDF.
+REMOVE_OUTPUT_TAGS: frozenset[str] = frozenset(
+    {"remove_output", "remove-output", "hide_output", "hide-output"}
+)
+
+SCREEN_CSS = """
+:root { color-scheme: light; }
+html { font-size: 15px; }
+body {
+  font-family: %(stack)s;
+  color: #1a1a1a; background: #fff; line-height: 1.6;
+  max-width: 980px; margin: 0 auto; padding: 24px 28px 48px;
+}
+h1, h2, h3, h4 { font-weight: bold; line-height: 1.3; color: #12355b; }
+h1 { font-size: 1.7rem; border-bottom: 2px solid #12355b; padding-bottom: .25em; }
+h2 { font-size: 1.35rem; margin-top: 1.6em; border-bottom: 1px solid #c8d3df; padding-bottom: .15em; }
+h3 { font-size: 1.12rem; margin-top: 1.3em; }
+a.anchor-link { display: none; }
+p, li { orphans: 2; widows: 2; }
+img, svg { max-width: 100%%; height: auto; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .86rem;
+      font-family: "DejaVu Sans Mono", Consolas, monospace, %(stack)s; margin: .3em 0; }
+table { border-collapse: collapse; margin: .6em 0 1em; font-size: .86rem;
+        max-width: 100%%; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #c8d3df; padding: 3px 7px; vertical-align: top;
+         overflow-wrap: anywhere; }
+thead th { background: #e8eef5; }
+tbody tr:nth-child(even) { background: #f6f8fb; }
+td { text-align: right; }
+th { text-align: left; }
+td.text, td.left, .left { text-align: left; }
+.dataframe caption, table caption { caption-side: top; text-align: left; font-weight: bold;
+                                   padding-bottom: .3em; }
+.output_stderr { display: none; }
+.output_error pre { color: #8b0000; }
+.perfeval-failed { border: 2px solid #b03a3a; padding: .5em 1em; background: #fbeaea; }
+.cell { margin: 0; }
+"""
+
+PRINT_CSS = """
+%(font_face)s
+@page {
+  size: A4;
+  margin: 20mm 16mm 20mm 16mm;
+  @top-right { content: string(doctitle); font-family: %(stack)s; font-size: 8pt; color: #666; }
+  @bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+                   font-family: %(stack)s; font-size: 8.5pt; color: #444; }
+}
+html { font-size: 10.5pt; }
+body { max-width: none; margin: 0; padding: 0; font-family: %(stack)s; }
+h1 { string-set: doctitle content(); font-size: 18pt; }
+h2 { font-size: 14pt; }
+h3 { font-size: 12pt; }
+h1, h2, h3, h4 { break-after: avoid; }
+img, svg { max-width: 100%%; break-inside: avoid; }
+table { break-inside: auto; font-size: 8.5pt; }
+thead { display: table-header-group; }
+tfoot { display: table-footer-group; }
+tr, img { break-inside: avoid; }
+pre { font-family: %(stack)s; font-size: 8.5pt; }
+tbody tr:nth-child(even) { background: #f6f8fb; }
+"""
+
+_REMOTE_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc\s*=\s*['\"]?\s*(?:https?:)?//[^>]*>.*?</script\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_REMOTE_LINK = re.compile(
+    r"<link\b[^>]*\bhref\s*=\s*['\"]?\s*(?:https?:)?//[^>]*>", re.IGNORECASE
+)
+_REMOTE_IMPORT = re.compile(r"@import\s+(?:url\()?\s*['\"]?(?:https?:)?//[^;]*;", re.IGNORECASE)
+
+
+def _strip_remote(text: str) -> str:
+    """Remove remote scripts, stylesheets and CSS imports from an HTML fragment."""
+    text = _REMOTE_SCRIPT.sub("", text)
+    text = _REMOTE_LINK.sub("", text)
+    return _REMOTE_IMPORT.sub("", text)
+
+
+def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` trimmed for readers: no parameter cells, no stderr."""
+    out = nbformat.from_dict(copy.deepcopy(nb))
+    cells = []
+    for cell in out.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & REMOVE_CELL_TAGS:
+            continue
+        if cell.cell_type == "code":
+            if tags & REMOVE_OUTPUT_TAGS:
+                cell.outputs = []
+            else:
+                cell.outputs = [
+                    o for o in cell.get("outputs", [])
+                    if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                ]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def notebook_title(nb: nbformat.NotebookNode, default: str = "报告") -> str:
+    """Return the report title: ``metadata.perfeval.title``, else the first ``# `` heading."""
+    meta = nb.get("metadata", {}).get("perfeval", {})
+    if isinstance(meta, dict) and meta.get("title"):
+        return str(meta["title"])
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in str(cell.source).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return default
+
+
+def to_html(nb: nbformat.NotebookNode, *, title: str | None = None) -> str:
+    """Render an executed notebook as one self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (not modified).
+    title : str, optional
+        The ``<title>``; defaults to :func:`notebook_title`.
+
+    Returns
+    -------
+    str
+        A complete HTML document with inline CSS, code inputs and prompts hidden,
+        images embedded as ``data:`` URIs, and no reference to a remote script,
+        stylesheet or font.
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(_report_notebook(nb))
+    body = _strip_remote(body)
+    page_title = _html.escape(title if title is not None else notebook_title(nb))
+    css = SCREEN_CSS % {"stack": css_font_stack()}
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="generator" content="perfeval">\n'
+        f"<title>{page_title}</title>\n<style>\n{css}</style>\n</head>\n"
+        f'<body>\n<main class="perfeval-report">\n{body}\n</main>\n</body>\n</html>\n'
+    )
+
+
+def print_css() -> str:
+    """Return the print stylesheet the PDF route adds (A4, page numbers, font)."""
+    return PRINT_CSS % {"font_face": font_face_css(embed=False), "stack": css_font_stack()}
+
+
+def to_pdf(html: str, path: str | os.PathLike[str], *, base_url: str | None = None) -> Path:
+    """Render HTML from :func:`to_html` to an A4 PDF with weasyprint.
+
+    Parameters
+    ----------
+    html : str
+        The HTML document.
+    path : path-like
+        Where to write the PDF (atomically).
+    base_url : str, optional
+        Base for relative URLs in ``html`` (none are produced by :func:`to_html`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import logging
+
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    fonts = FontConfiguration()
+    # The print rules go into the document after the screen rules (same origin,
+    # later wins); passed as weasyprint "user" stylesheets they would lose to them.
+    extra = f'<style media="print">\n{print_css()}</style>\n'
+    if "</head>" in html:
+        html = html.replace("</head>", extra + "</head>", 1)
+    else:
+        html = extra + html
+    document = HTML(string=html, base_url=base_url or str(Path.cwd()))
+    pdf = document.write_pdf(font_config=fonts)
+    return write_bytes_atomic(path, pdf)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and :func:`os.replace`.
+
+    A reader never sees a half-written file, and an interrupted write leaves the
+    previous file (if any) in place.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` atomically (see :func:`write_bytes_atomic`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_notebook_atomic(nb: nbformat.NotebookNode, path: str | os.PathLike[str]) -> Path:
+    """Write a notebook as JSON atomically."""
+    return write_text_atomic(path, nbformat.writes(nb))
+
+
+# --------------------------------------------------------------------------- names
+
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in range(10)}
+    | {f"LPT{i}" for i in range(10)}
+    | {f"COM{c}" for c in "¹²³"}
+    | {f"LPT{c}" for c in "¹²³"}
+)
+_FORBIDDEN = set('<>:"/\\|?*') | {"\x00"}
+#: Longest file-name stem in UTF-8 bytes (ext4 allows 255 bytes for a whole name;
+#: leave room for suffixes such as ``_2023.ipynb`` and temp-file prefixes).
+MAX_STEM_BYTES = 150
+
+
+def safe_filename(name: object, *, default: str = "未命名", max_bytes: int = MAX_STEM_BYTES) -> str:
+    """Turn any text (a department name…) into a file-name stem safe everywhere.
+
+    Parameters
+    ----------
+    name : object
+        The text; ``None``/NA become ``default``.
+    default : str, default "未命名"
+        Used when nothing usable is left.
+    max_bytes : int, default 150
+        Upper bound on the UTF-8 length of the result (cut at a character edge).
+
+    Returns
+    -------
+    str
+        A non-empty stem with no path separator, no Windows-forbidden character
+        (``<>:"/\\|?*``), no control or format character, no leading dot or
+        dash, no trailing dot or space, not a Windows reserved device name
+        (``CON``, ``NUL``, ``COM1`` … also with an extension), NFC-normalised.
+        Chinese and other letters are kept; runs of replaced characters become
+        one ``_``.
+
+    Examples
+    --------
+    >>> safe_filename("../x")
+    'x'
+    >>> safe_filename('a/b\\\\c:d*?"<>|')
+    'a_b_c_d'
+    >>> safe_filename("CON")
+    '_CON'
+    >>> safe_filename("教育局（本级）")
+    '教育局（本级）'
+    """
+    try:
+        import pandas as pd
+
+        missing = name is None or bool(pd.isna(name))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        missing = name is None
+    text = "" if missing else unicodedata.normalize("NFC", str(name))
+    out: list[str] = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cf":  # zero-width joiners, bidi controls: drop silently
+            continue
+        bad = ch in _FORBIDDEN or cat in {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+        if cat == "Zs" or ch in "\t\n\r":
+            ch, bad = " ", False
+        if bad:
+            if not out or out[-1] != "_":
+                out.append("_")
+        else:
+            out.append(ch)
+    stem = re.sub(r" {2,}", " ", "".join(out))
+    stem = stem.strip(" ._-")  # no hidden files, no "..", no trailing dot/space
+    if not stem:
+        stem = default
+    encoded = stem.encode("utf-8")
+    if len(encoded) > max_bytes:
+        stem = encoded[:max_bytes].decode("utf-8", errors="ignore").rstrip(" ._-")
+    base = stem.split(".")[0].strip().upper()
+    if base in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    return stem or default
+
+
+def unique_stems(names: Iterable[object]) -> list[str]:
+    """Return :func:`safe_filename` of each name, made unique case-insensitively.
+
+    Two departments whose names clean to the same stem (or differ only in case,
+    which Windows and macOS do not distinguish) get ``_2``, ``_3`` … suffixes.
+    """
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    for name in names:
+        stem = safe_filename(name)
+        key = stem.casefold()
+        if key in seen:
+            seen[key] += 1
+            stem = f"{stem}_{seen[key]}"
+            key = stem.casefold()
+        seen.setdefault(key, 1)
+        result.append(stem)
+    return result
+
+
+__all__ = [
+    "to_html",
+    "to_pdf",
+    "print_css",
+    "notebook_title",
+    "safe_filename",
+    "unique_stems",
+    "write_bytes_atomic",
+    "write_text_atomic",
+    "write_notebook_atomic",
+]

@@ -1,0 +1,148 @@
+"""The bundled CJK font and the matplotlib style that uses it.
+
+perfeval ships one font, ``perfeval/fonts/PerfevalSansSC-Regular.otf``: a subset of
+Noto Sans CJK SC (SIL Open Font License 1.1, see ``perfeval/fonts/OFL.txt``) that
+covers all of GB 2312 plus the punctuation and symbols found in reports.  It is made
+by ``scripts/make_font_subset.py``.  Charts (matplotlib) and PDFs (weasyprint) both
+use it, so what an analyst sees does not depend on the fonts installed on a machine.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+from pathlib import Path
+
+from perfeval._paths import FONTS_DIR
+
+#: The bundled font file.
+FONT_PATH: Path = FONTS_DIR / "PerfevalSansSC-Regular.otf"
+#: The family name recorded in :data:`FONT_PATH`.
+FONT_FAMILY: str = "Perfeval Sans SC"
+#: Families tried, in order, for glyphs the subset lacks (rare hanzi in names).
+FALLBACK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "DejaVu Sans",
+)
+
+#: matplotlib settings applied by :func:`use_cjk_font` (readable at A4 width).
+MPL_STYLE: dict[str, object] = {
+    "axes.unicode_minus": False,
+    "figure.figsize": (7.0, 3.8),
+    "figure.dpi": 150,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "figure.constrained_layout.use": False,
+    "font.size": 10.5,
+    "axes.titlesize": 12,
+    "axes.titleweight": "normal",
+    "axes.labelsize": 10.5,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9.5,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.alpha": 0.35,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.fonttype": "none",
+}
+
+#: A restrained palette that stays distinguishable when printed in greyscale.
+PALETTE: tuple[str, ...] = (
+    "#1f5a96", "#d9822b", "#3a8a4f", "#b03a3a", "#6b4c9a",
+    "#8c6d31", "#4f8fbf", "#7f7f7f",
+)
+
+
+def font_family_stack() -> list[str]:
+    """Return the font families to use, bundled font first.
+
+    Returns
+    -------
+    list of str
+        ``[FONT_FAMILY, *FALLBACK_FAMILIES]``.
+    """
+    return [FONT_FAMILY, *FALLBACK_FAMILIES]
+
+
+@functools.lru_cache(maxsize=1)
+def _register_with_matplotlib() -> None:
+    from matplotlib import font_manager
+
+    if not FONT_PATH.is_file():
+        raise FileNotFoundError(f"找不到内置字体文件：{FONT_PATH}（请重新安装 perfeval）")
+    font_manager.fontManager.addfont(str(FONT_PATH))
+
+
+def use_cjk_font() -> None:
+    """Make matplotlib draw Chinese with the bundled font, in the perfeval style.
+
+    Registers :data:`FONT_PATH` with matplotlib's font manager (once per process)
+    and sets ``rcParams``: ``font.family`` = sans-serif with the bundled family
+    first, ``axes.unicode_minus`` off (the subset's ASCII minus is used), figure
+    size and font sizes readable on an A4 page, a print-friendly palette.  Calling
+    it again is harmless and re-applies the same settings.
+    """
+    import matplotlib as mpl
+    from cycler import cycler
+
+    _register_with_matplotlib()
+    style = dict(MPL_STYLE)
+    style["axes.prop_cycle"] = cycler(color=list(PALETTE))
+    mpl.rcParams.update(style)
+    mpl.rcParams["font.family"] = ["sans-serif"]
+    mpl.rcParams["font.sans-serif"] = font_family_stack()
+
+
+def font_face_css(*, embed: bool = False) -> str:
+    """Return a CSS ``@font-face`` rule for the bundled font.
+
+    Parameters
+    ----------
+    embed : bool, default False
+        If True the font is inlined as a base64 ``data:`` URI (about 2.3 MB of
+        text); if False it is referenced by its ``file://`` URL, which is what the
+        PDF route uses (weasyprint reads it locally and embeds a subset).
+
+    Returns
+    -------
+    str
+        The rule, declaring family :data:`FONT_FAMILY`.
+    """
+    if embed:
+        data = base64.b64encode(FONT_PATH.read_bytes()).decode("ascii")
+        src = f'url("data:font/otf;base64,{data}") format("opentype")'
+    else:
+        src = f'url("{FONT_PATH.resolve().as_uri()}") format("opentype")'
+    return (
+        "@font-face {\n"
+        f'  font-family: "{FONT_FAMILY}";\n'
+        f"  src: {src};\n"
+        "  font-weight: normal;\n"
+        "  font-style: normal;\n"
+        "}\n"
+    )
+
+
+def css_font_stack() -> str:
+    """Return the CSS ``font-family`` value: bundled font, fallbacks, generic."""
+    return ", ".join(f'"{name}"' for name in font_family_stack()) + ", sans-serif"
+
+
+__all__ = [
+    "FONT_PATH",
+    "FONT_FAMILY",
+    "FALLBACK_FAMILIES",
+    "PALETTE",
+    "use_cjk_font",
+    "font_face_css",
+    "css_font_stack",
+    "font_family_stack",
+]
