@@ -222,6 +222,9 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
 # ---------------------------------------------------------------------------
 # parsing cells
 
+#: cells that stand for "nothing written" in a number column: kept as raw text, parsed as blank
+PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "／", "－"})
+
 _YEAR_RE = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*(?:年度?|年)?\s*$")
 
 
@@ -323,7 +326,7 @@ class _TableReader:
                 vals = []
                 for k, (r, raw) in enumerate(zip(out["source_row"], raws)):
                     try:
-                        v = parse_number(raw)
+                        v = None if raw is not None and raw.strip() in PLACEHOLDERS else parse_number(raw)
                     except ValueError:
                         what = {"money": "金额（数字，单位万元或元）", "count": "人数（整数）", "number": "数字"}[c.kind]
                         self.problem(ProblemCode.BAD_NUMBER, r, c.name, raw, what, "不是数字")

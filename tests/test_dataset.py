@@ -182,3 +182,13 @@ def test_example_departments_are_labelled(default_ds):
     examples = deps[deps["is_example"]]
     assert len(examples) >= 3
     assert examples["name"].str.contains("示例").all()
+
+
+def test_placeholder_cells_are_blank_but_kept(tmp_path):
+    folder = write_tables(tmp_path / "ph", {
+        "departments": [{"dept_id": "p1", "name": "占位局"}],
+        "finance": [{"dept_id": "p1", "year": 2022, "item": "项目支出", "initial_budget": "-", "adjusted_budget": "—", "actual": "无"}],
+    })
+    row = perfeval.load(folder).finance.iloc[0]
+    assert pd.isna(row["initial_budget"]) and pd.isna(row["actual"])
+    assert (row["initial_budget_raw"], row["adjusted_budget_raw"], row["actual_raw"]) == ("-", "—", "无")
