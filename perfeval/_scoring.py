@@ -709,9 +709,17 @@ def score_indicator(
         return out
 
     if weight is None:
-        out["basis"] = "分值缺失，无法复核"
-        return out
+        # judge the achievement anyway (shortfall, over-achievement), but no score
+        res = _score_quantitative(out, row, 1.0, rule, fw, finance, t_raw, a_raw)
+        res["score"] = None
+        res["basis"] = "分值缺失，无法计分；" + res["basis"].replace("，得满分1", "").replace("：1 × ", "：分值 × ")
+        return res
+    return _score_quantitative(out, row, weight, rule, fw, finance, t_raw, a_raw)
 
+
+def _score_quantitative(out: dict[str, Any], row: Any, weight: float, rule: str, fw: Framework,
+                        finance: dict[str, dict[str, float | None]], t_raw: str, a_raw: str
+                        ) -> dict[str, Any]:
     if rule == "预算":
         return _score_budget(out, row, weight, fw, finance)
 

@@ -1,0 +1,515 @@
+"""Audit findings: the contradictions a reviewer (复核) looks for, found automatically.
+
+:func:`check` runs every check of :data:`CATALOGUE` on a dataset and returns one row
+per finding with where it is (``location``, naming the dataset file and row) and
+both numbers (``expected`` and ``found``). The catalogue is documented in
+``docs/findings.md``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perfeval._schema import CARRYOVER_ITEM, ROOT_ITEM
+from perfeval._scoring import (
+    Framework,
+    _clean_name,
+    _finance_lookup,
+    _fmt_num,
+    _framework_for,
+    _isna,
+    _val,
+    execution_rate,
+    load_framework,
+    rescore,
+)
+
+__all__ = ["CATALOGUE", "COLUMNS", "SEVERITIES", "check"]
+
+#: Column order of the findings frame.
+COLUMNS: list[str] = ["code", "severity", "dept_id", "year", "location", "expected", "found", "message"]
+
+#: Severities, most serious first.
+SEVERITIES: tuple[str, ...] = ("错误", "警告", "提示")
+
+#: code -> (severity, Chinese title, Chinese description)
+CATALOGUE: dict[str, tuple[str, str, str]] = {
+    "total_score_mismatch": (
+        "错误", "总得分与分项得分之和不符",
+        "自评结果的得分不等于各三级指标填报得分与执行率得分之和（缺失的得分按0计）。"),
+    "category_weight_mismatch": (
+        "错误", "一级指标分值合计与规定分值不符",
+        "某一级指标下各三级指标分值之和不等于评分框架规定的该一级指标分值；有分值缺失时，仅在已知分值之和已超过规定分值时报告。"),
+    "weight_total_mismatch": (
+        "错误", "全部分值合计与总分不符",
+        "各三级指标分值与执行率分值之和不等于填报的总分（未填总分时按框架总分）。"),
+    "execution_rate_mismatch": (
+        "错误", "填报执行率与测算执行率不符",
+        "填报的执行率与 全年执行数 ÷ 全年预算数（或框架规定的年初预算数）之差超过容差；容差取框架容差与填报值末位一半中的较大者（“98%”为0.5个百分点）。"),
+    "execution_score_mismatch": (
+        "错误", "执行率得分与复核得分不符",
+        "填报的执行率得分不等于按框架规则（如 执行率×分值，以分值封顶）计算的得分。"),
+    "indicator_score_mismatch": (
+        "警告", "指标得分与复核得分不符",
+        "定量指标（含“不突破预算”）的填报得分与按框架规则复核的得分之差超过容差；依据见复核说明。"),
+    "deduction_without_shortfall": (
+        "错误", "指标已达成却被扣分",
+        "完成值达到指标值（或未突破预算），填报得分却低于分值。"),
+    "full_score_despite_shortfall": (
+        "错误", "指标未达成却得满分",
+        "完成值未达到指标值（或突破预算），填报得分却等于分值。"),
+    "missing_weight": (
+        "错误", "指标分值缺失", "三级指标未填分值，无法计入分值合计和复核。"),
+    "missing_score": (
+        "错误", "得分缺失", "三级指标、执行率或总分未填得分。"),
+    "grade_mismatch": (
+        "错误", "评定等级与总得分不符",
+        "填报的综合评定等级与按填报总得分对应的等级不一致，或等级无法识别（框架等级：优≥90、良80–<90、中60–<80、差<60）。"),
+    "grade_differs_after_rescore": (
+        "提示", "复核后等级变化", "按复核总分评定的等级与填报等级不同。"),
+    "sum_mismatch": (
+        "错误", "分项之和与合计不符",
+        "资金科目的下级科目之和不等于该科目（年初预算数、全年预算数、全年执行数分别检查）：按收入来源之和、按支出性质之和与年度资金总额，人员经费+公用经费与基本支出，明细与小计，三公经费与其明细。下级科目本身为空时用其明细汇总；仍有未知项时不比较。"),
+    "funds_unbalanced": (
+        "错误", "收支不平衡",
+        "年度资金总额的全年预算数（收入）不等于全年执行数加年末结转结余。"),
+    "vague_actual": (
+        "警告", "完成值表述不确切",
+        "完成值写成界限（如“≥98%”），不是实际测量值；复核时按界值计。"),
+    "duplicate_indicator": (
+        "警告", "指标重复", "同一部门同一年度中出现名称相同的三级指标。"),
+    "missing_reason": (
+        "警告", "缺少偏差原因",
+        "指标未完成，或完成值达到指标值130%及以上，却未说明偏差原因。"),
+    "qualitative_score_out_of_band": (
+        "错误", "定性指标得分超出等级区间",
+        "定性指标的得分不在其完成等级对应的区间内（达成年度指标 80–100%，部分达成 60–80%，未达成 <60%，以框架为准）。"),
+    "staff_over_quota": (
+        "警告", "实有人数超编", "实际在职人数多于编制数（财政供养人员控制率超过100%）。"),
+    "score_exceeds_weight": (
+        "错误", "得分超过分值", "三级指标的填报得分大于其分值。"),
+    "category_score_exceeds_weight": (
+        "错误", "一级指标得分超过规定分值", "某一级指标下填报得分之和大于评分框架规定的该一级指标分值。"),
+    "unknown_category": (
+        "警告", "一级指标不在评分框架中", "三级指标所属的一级指标不是评分框架中的类别，无法核对分值。"),
+    "unscorable_indicator": (
+        "提示", "指标无法复核",
+        "指标有分值但无法按框架复核（如单位不一致、指标值为定量而完成值为定性描述、缺少资金数据），复核说明给出原因。"),
+}
+
+_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_COL_ZH = {"initial_budget": "年初预算数", "adjusted_budget": "全年预算数", "actual": "全年执行数"}
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _money(x: float | None) -> str:
+    return "空" if x is None or _isna(x) else f"{x:.4f}万元"
+
+
+def _rate(x: float | None) -> str:
+    """Fraction -> ``99.56%``."""
+    return "空" if x is None or _isna(x) else f"{x * 100:.2f}%"
+
+
+def _score(x: float | None) -> str:
+    return "空" if x is None or _isna(x) else f"{_fmt_num(x)}分"
+
+
+def _short(name: object, n: int = 18) -> str:
+    s = "" if name is None or _isna(name) else re.sub(r"\s+", "", str(name))
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def _where(source: object, row: object) -> str:
+    if source is None or _isna(source):
+        return ""
+    if row is None or _isna(row):
+        return f"（{source}）"
+    return f"（{source} 第{int(row)}行）"
+
+
+def _rows_span(source: pd.Series, rows: pd.Series) -> str:
+    src = [s for s in source.dropna().unique().tolist()]
+    r = [int(x) for x in rows.dropna().tolist()]
+    if not src or not r:
+        return ""
+    a, b = min(r), max(r)
+    return f"（{src[0]} 第{a}行）" if a == b else f"（{src[0]} 第{a}–{b}行）"
+
+
+def _written_half_step_pp(raw: object) -> float:
+    """Half of the last written digit of a stated rate, in percentage points.
+
+    ``"98%"`` → 0.5, ``"99.56%"`` → 0.005, ``"0.98"`` (a fraction) → 0.5.
+    """
+    if raw is None or _isna(raw):
+        return 0.0
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", str(raw))
+    m = re.search(r"\d+(?:\.(\d+))?", t)
+    if not m:
+        return 0.0
+    decimals = len(m.group(1) or "")
+    half = 0.5 * 10 ** (-decimals)
+    is_percent = "%" in t or "百分" in t or float(m.group(0)) > 1.5
+    return half if is_percent else half * 100
+
+
+# --------------------------------------------------------------------------- check
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, code: str, dept: object, year: object, location: str,
+            expected: str, found: str, message: str) -> None:
+        self.rows.append({
+            "code": code, "severity": CATALOGUE[code][0], "dept_id": str(dept),
+            "year": int(year), "location": location, "expected": expected,
+            "found": found, "message": message,
+        })
+
+
+def check(ds: Any, framework: str | Path | Framework | None = None) -> pd.DataFrame:
+    """Run every audit check on ``ds`` and return the findings.
+
+    Parameters
+    ----------
+    ds
+        A :class:`perfeval.Dataset` (or an object with the same frames).
+    framework
+        Framework id, TOML path or :class:`~perfeval.Framework` for dept-years whose
+        ``evaluations.framework`` is blank; ``None`` means ``national_2020``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code, severity, dept_id, year, location, expected, found,
+        message``, sorted by dept, year, severity (错误, 警告, 提示), code and
+        location. ``ds`` is not modified.
+
+    Examples
+    --------
+    >>> import perfeval
+    >>> f = check(perfeval.load())
+    >>> "total_score_mismatch" in set(f["code"])
+    True
+    """
+    default_fw = load_framework(framework)
+    per_key = _framework_for(ds, framework)
+    card = rescore(ds, framework)
+    out = _Collector()
+
+    def fw_of(dept: object, year: object) -> Framework:
+        return per_key.get((str(dept), int(year)), default_fw)  # type: ignore[arg-type]
+
+    _check_indicators(card.indicators, fw_of, ds, out)
+    _check_categories(card.indicators, card.categories, fw_of, out)
+    _check_evaluations(ds, card, fw_of, out)
+    _check_finance(ds, fw_of, out)
+    _check_staffing(ds, out)
+
+    df = pd.DataFrame(out.rows, columns=COLUMNS)
+    if df.empty:
+        df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else "string") for c in COLUMNS})
+        return df
+    df["_rank"] = df["severity"].map(_SEV_RANK)
+    df = df.sort_values(["dept_id", "year", "_rank", "code", "location"], kind="stable")
+    df = df.drop(columns="_rank").reset_index(drop=True)
+    df["year"] = df["year"].astype("Int64")
+    for c in COLUMNS:
+        if c != "year":
+            df[c] = df[c].astype("string")
+    return df
+
+
+def _ind_loc(r: Any, field: str) -> str:
+    return f"绩效指标 第{int(r.seq)}项「{_short(r.name)}」{field}{_where(r.source, r.source_row)}"
+
+
+def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Framework],
+                      ds: Any, out: _Collector) -> None:
+    if ind.empty:
+        return
+    raw = ds.indicators
+    raw_by_pos = list(raw.itertuples(index=False))
+    seen: dict[tuple[str, int, str], Any] = {}
+    for pos, r in enumerate(ind.itertuples(index=False)):
+        src = raw_by_pos[pos]
+        fw = fw_of(r.dept_id, r.year)
+        tol = fw.tolerance.score
+        w, rep, sc = _val(r.weight), _val(r.reported_score), _val(r.score)
+        label = f"「{_short(r.name)}」"
+        a_raw = "" if _isna(src.actual) else str(src.actual).strip()
+        t_raw = "" if _isna(src.target) else str(src.target).strip()
+        rule = str(r.rule)
+
+        if w is None:
+            out.add("missing_weight", r.dept_id, r.year, _ind_loc(r, "分值"), "分值", "空",
+                    f"指标{label}未填分值。")
+        if rep is None:
+            out.add("missing_score", r.dept_id, r.year, _ind_loc(r, "得分"), "得分", "空",
+                    f"指标{label}未填得分。")
+        if w is not None and rep is not None and rep > w + tol:
+            out.add("score_exceeds_weight", r.dept_id, r.year, _ind_loc(r, "得分"),
+                    f"≤{_score(w)}", _score(rep), f"指标{label}得分{_score(rep)}大于分值{_score(w)}。")
+
+        quantitative = rule in ("≥", "≤", "=", "预算", "测算")
+        if quantitative and sc is not None and rep is not None and abs(sc - rep) > tol:
+            out.add("indicator_score_mismatch", r.dept_id, r.year, _ind_loc(r, "得分"),
+                    _score(sc), _score(rep),
+                    f"指标{label}填报得分{_score(rep)}，按「{fw.name}」复核应为{_score(sc)}：{r.basis}。")
+        if quantitative and sc is not None and w is not None and rep is not None:
+            if not bool(r.shortfall) and rep < w - tol:
+                out.add("deduction_without_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
+                        _score(w), _score(rep),
+                        f"指标{label}已达成（{r.basis}），却只得{_score(rep)}（分值{_score(w)}）。")
+            if bool(r.shortfall) and rep >= w - tol:
+                out.add("full_score_despite_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
+                        f"<{_score(w)}（复核{_score(sc)}）", _score(rep),
+                        f"指标{label}未达成（{r.basis}），却得满分{_score(rep)}。")
+        if w is not None and sc is None and rule != "定性":
+            out.add("unscorable_indicator", r.dept_id, r.year, _ind_loc(r, "完成值"),
+                    f"可与指标值「{t_raw or '空'}」比较的完成值", a_raw or "空",
+                    f"指标{label}无法复核：{r.basis}。")
+
+        if rule == "定性" and w is not None and rep is not None and not _isna(r.band):
+            band = next((b for b in fw.qualitative if b.name == r.band), None)
+            if band is not None:
+                lo, hi = band.low * w, band.high * w
+                if not (lo - tol <= rep <= hi + tol):
+                    out.add("qualitative_score_out_of_band", r.dept_id, r.year, _ind_loc(r, "得分"),
+                            f"{_fmt_num(lo)}–{_fmt_num(hi)}分", _score(rep),
+                            f"定性指标{label}完成值「{a_raw}」属于「{band.name}」等级，对应"
+                            f"{_fmt_num(lo)}–{_fmt_num(hi)}分，填报得分{_score(rep)}不在区间内。")
+
+        vague = src.actual_vague if "actual_vague" in raw.columns else False
+        if not _isna(vague) and bool(vague) and rule not in ("预算", "定性"):
+            out.add("vague_actual", r.dept_id, r.year, _ind_loc(r, "完成值"), "确切的实际完成值", a_raw,
+                    f"指标{label}完成值写作「{a_raw}」，是界限而非实际值；复核按界值计。")
+
+        reason = src.reason if "reason" in raw.columns else None
+        no_reason = reason is None or _isna(reason) or not str(reason).strip()
+        if no_reason and (bool(r.shortfall) or bool(r.over_achievement)):
+            what = "未完成" if bool(r.shortfall) else f"超额完成（{_rate(_val(r.ratio))}）"
+            exp = f"指标值「{t_raw}」" if t_raw else "指标值"
+            out.add("missing_reason", r.dept_id, r.year, _ind_loc(r, "偏差原因"),
+                    f"偏差原因（{exp}）", f"完成值「{a_raw or '空'}」，偏差原因空",
+                    f"指标{label}{what}：指标值「{t_raw or '空'}」，完成值「{a_raw or '空'}」，未说明偏差原因。")
+
+        key = (str(r.dept_id), int(r.year), _clean_name(r.name))
+        if key[2]:
+            if key in seen:
+                first = seen[key]
+                out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),
+                        "不重复的指标名称", f"与第{int(first.seq)}项同名",
+                        f"指标{label}（{r.level1 or ''}/{r.level2 or ''}）与第{int(first.seq)}项"
+                        f"（{first.level1 or ''}/{first.level2 or ''}）名称相同。")
+            else:
+                seen[key] = r
+
+
+def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
+                      fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
+    if cats.empty:
+        return
+    for c in cats.itertuples(index=False):
+        fw = fw_of(c.dept_id, c.year)
+        tol = fw.tolerance.score
+        part = ind[(ind["dept_id"] == c.dept_id) & (ind["year"] == c.year) & (ind["category"] == c.level1)]
+        if part.empty:
+            continue
+        span = _rows_span(part["source"], part["source_row"])
+        decl, wsum, rep = _val(c.declared_weight), _val(c.weight_sum), _val(c.reported_score)
+        if decl is None:
+            out.add("unknown_category", c.dept_id, c.year, f"绩效指标 一级指标「{c.level1}」{span}",
+                    "、".join(x.name for x in fw.categories), str(c.level1),
+                    f"一级指标「{c.level1}」不在评分框架「{fw.name}」中（{len(part)}项指标）。")
+            continue
+        if wsum is not None:
+            missing = int(c.weight_missing)
+            if (missing == 0 and abs(wsum - decl) > tol) or (missing > 0 and wsum > decl + tol):
+                extra = f"（另有{missing}项未填分值）" if missing else ""
+                out.add("category_weight_mismatch", c.dept_id, c.year,
+                        f"绩效指标 一级指标「{c.level1}」分值合计{span}", _score(decl), _score(wsum),
+                        f"一级指标「{c.level1}」规定{_score(decl)}，其下{len(part)}项三级指标分值合计"
+                        f"{_score(wsum)}{extra}。")
+        if rep is not None and rep > decl + tol:
+            out.add("category_score_exceeds_weight", c.dept_id, c.year,
+                    f"绩效指标 一级指标「{c.level1}」得分合计{span}", f"≤{_score(decl)}", _score(rep),
+                    f"一级指标「{c.level1}」规定{_score(decl)}，其下填报得分合计{_score(rep)}，超过规定分值。")
+
+
+def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Framework],
+                       out: _Collector) -> None:
+    ev = ds.evaluations
+    ind = card.indicators
+    totals = {(str(t.dept_id), int(t.year)): t for t in card.totals.itertuples(index=False)}
+    finance = _finance_lookup(ds)
+    for e in ev.itertuples(index=False):
+        key = (str(e.dept_id), int(e.year))
+        fw = fw_of(*key)
+        tol = fw.tolerance
+        where = _where(getattr(e, "source", None), getattr(e, "source_row", None))
+        t = totals.get(key)
+        part = ind[(ind["dept_id"] == key[0]) & (ind["year"] == key[1])]
+        total_rep = _val(e.total_score)
+        exec_rep = _val(e.execution_score)
+        exec_w = _val(e.execution_weight)
+
+        if total_rep is None:
+            out.add("missing_score", *key, f"自评结果 得分{where}", "总得分", "空", "自评结果未填总得分。")
+        if exec_rep is None and exec_w is not None:
+            out.add("missing_score", *key, f"自评结果 执行率得分{where}", "执行率得分", "空",
+                    "执行率有分值但未填得分。")
+
+        # total vs items
+        items = part["reported_score"].dropna()
+        if total_rep is not None and (len(items) or exec_rep is not None):
+            s = float(items.sum()) + (exec_rep or 0.0)
+            if abs(s - total_rep) > tol.score:
+                n_missing = int(part["reported_score"].isna().sum())
+                extra = f"（{n_missing}项未填得分，按0计）" if n_missing else ""
+                out.add("total_score_mismatch", *key, f"自评结果 得分{where}", _score(s), _score(total_rep),
+                        f"填报总得分{_score(total_rep)}，而{len(items)}项三级指标得分"
+                        f"{_score(float(items.sum()))}加执行率得分{_score(exec_rep or 0.0)}合计{_score(s)}{extra}。")
+
+        # weights vs 总分
+        weights = part["weight"]
+        total_w = _val(e.total_weight)
+        target_w = total_w if total_w is not None else fw.total
+        ew = exec_w if exec_w is not None else fw.execution.weight
+        if len(part) and weights.notna().any():
+            ws = float(weights.dropna().sum()) + ew
+            missing = int(weights.isna().sum())
+            if (missing == 0 and abs(ws - target_w) > tol.score) or (missing > 0 and ws > target_w + tol.score):
+                extra = f"（另有{missing}项未填分值）" if missing else ""
+                out.add("weight_total_mismatch", *key, f"自评结果 总分{where}", _score(target_w), _score(ws),
+                        f"三级指标分值合计{_score(float(weights.dropna().sum()))}加执行率分值{_score(ew)}"
+                        f"为{_score(ws)}{extra}，不等于总分{_score(target_w)}。")
+
+        # execution rate
+        stated = _val(getattr(e, "execution_rate_value", None))
+        computed, basis = execution_rate(finance.get(key, {}), fw.execution.basis)
+        if stated is not None and computed is not None:
+            allow = max(tol.rate_pp, _written_half_step_pp(e.execution_rate))
+            diff_pp = abs(stated - computed) * 100
+            if diff_pp > allow + 1e-9:
+                out.add("execution_rate_mismatch", *key, f"自评结果 执行率{where}", _rate(computed), _rate(stated),
+                        f"填报执行率「{str(e.execution_rate).strip()}」，按{basis}测算为{_rate(computed)}，"
+                        f"相差{diff_pp:.2f}个百分点（容差{_fmt_num(allow)}个百分点）。")
+
+        # execution score
+        if t is not None and exec_rep is not None:
+            ex_sc = _val(t.execution_score)
+            if ex_sc is not None and abs(ex_sc - exec_rep) > tol.score:
+                rate = _val(t.execution_rate)
+                rule = (f"执行率{_rate(rate)}×{_fmt_num(fw.execution.weight)}分，以分值封顶"
+                        if fw.execution.rule == "linear" else f"执行率{_rate(rate)}按分档")
+                out.add("execution_score_mismatch", *key, f"自评结果 执行率得分{where}", _score(ex_sc),
+                        _score(exec_rep), f"执行率得分填报{_score(exec_rep)}，按{rule}复核应为{_score(ex_sc)}。")
+
+        # grades
+        grade_raw = None if _isna(e.grade) else str(e.grade).strip()
+        if grade_raw:
+            norm = fw.normalise_grade(grade_raw)
+            if norm is None:
+                out.add("grade_mismatch", *key, f"自评结果 综合评定等级{where}",
+                        "、".join(g.name for g in fw.grades), grade_raw,
+                        f"综合评定等级「{grade_raw}」无法识别（应为{'、'.join(g.name for g in fw.grades)}之一或其同义写法）。")
+            else:
+                expected = fw.grade_for(total_rep)
+                if expected is not None and expected != norm:
+                    out.add("grade_mismatch", *key, f"自评结果 综合评定等级{where}",
+                            f"{expected}（{_score(total_rep)}）", grade_raw,
+                            f"填报总得分{_score(total_rep)}对应等级「{expected}」，填报等级为「{grade_raw}」。")
+                if t is not None and not _isna(t.grade) and t.grade != norm:
+                    out.add("grade_differs_after_rescore", *key, f"自评结果 综合评定等级{where}",
+                            f"{t.grade}（复核{_score(_val(t.total))}）", grade_raw,
+                            f"按「{fw.name}」复核总分{_score(_val(t.total))}，等级为「{t.grade}」，"
+                            f"填报等级为「{grade_raw}」。")
+
+
+def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
+    fin = ds.finance
+    if fin.empty:
+        return
+    for (dept, year), grp in fin.groupby(["dept_id", "year"], sort=True):
+        fw = fw_of(dept, year)
+        tol = fw.tolerance.money
+        rows = {_clean_name(r.item): r for r in grp.itertuples(index=False)}
+        children: dict[str, dict[str, list[str]]] = {}
+        for name, r in rows.items():
+            parent = None if _isna(r.parent) else _clean_name(r.parent)
+            if not parent or parent not in rows:
+                continue
+            split = "" if _isna(getattr(r, "split", None)) else str(r.split)
+            group = split if parent == ROOT_ITEM and split in ("source", "nature") else "detail"
+            children.setdefault(parent, {}).setdefault(group, []).append(name)
+
+        def value(item: str, col: str, stack: tuple[str, ...] = ()) -> tuple[float, bool] | None:
+            own = _val(getattr(rows[item], col))
+            if own is not None:
+                return own, False
+            if item in stack:
+                return None
+            for kids in children.get(item, {}).values():
+                vals = [value(k, col, stack + (item,)) for k in kids]
+                if all(v is not None for v in vals):
+                    return sum(v[0] for v in vals), True  # type: ignore[index]
+            return None
+
+        group_zh = {"source": "按收入来源各项", "nature": "按支出性质各项", "detail": "下级科目"}
+        for parent, groups in children.items():
+            prow = rows[parent]
+            for col, col_zh in _COL_ZH.items():
+                pv = _val(getattr(prow, col))
+                if pv is None:
+                    continue
+                for gname, kids in groups.items():
+                    vals = [value(k, col) for k in kids]
+                    if any(v is None for v in vals):
+                        continue
+                    s = sum(v[0] for v in vals)  # type: ignore[index]
+                    if abs(s - pv) > tol:
+                        parts = " + ".join(
+                            f"{k}{v[0]:.4f}" + ("（由明细汇总）" if v[1] else "")  # type: ignore[index]
+                            for k, v in zip(kids, vals))
+                        out.add("sum_mismatch", dept, year,
+                                f"资金 {parent} {col_zh}{_where(prow.source, prow.source_row)}",
+                                _money(s), _money(pv),
+                                f"{parent}{col_zh}{_money(pv)}，不等于{group_zh[gname]}之和{_money(s)}"
+                                f"（{parts}），相差{abs(s - pv):.4f}万元。")
+
+        root, carry = rows.get(ROOT_ITEM), rows.get(CARRYOVER_ITEM)
+        if root is not None and carry is not None:
+            income, spent, left = _val(root.adjusted_budget), _val(root.actual), _val(carry.actual)
+            if income is not None and spent is not None and left is not None and abs(income - spent - left) > tol:
+                out.add("funds_unbalanced", dept, year,
+                        f"资金 {ROOT_ITEM} 全年预算数{_where(root.source, root.source_row)}",
+                        _money(spent + left), _money(income),
+                        f"全年预算数（收入）{_money(income)}，不等于全年执行数{_money(spent)}加年末结转结余"
+                        f"{_money(left)}之和{_money(spent + left)}，相差{abs(income - spent - left):.4f}万元。")
+
+
+def _check_staffing(ds: Any, out: _Collector) -> None:
+    st = ds.staffing
+    if st.empty:
+        return
+    for r in st.itertuples(index=False):
+        q, a = _val(r.quota), _val(r.actual)
+        if q is not None and a is not None and a > q:
+            rate = a / q if q else math.inf
+            out.add("staff_over_quota", r.dept_id, r.year,
+                    f"人员 实际在职人数{_where(getattr(r, 'source', None), getattr(r, 'source_row', None))}",
+                    f"≤{int(q)}人", f"{int(a)}人",
+                    f"实际在职{int(a)}人，多于编制数{int(q)}人（控制率{_rate(rate)}）。")
