@@ -425,6 +425,13 @@ def _framework_from_dict(data: dict[str, Any], path: str) -> Framework:
     tol = data.get("tolerance", {})
     if not isinstance(tol, dict):
         raise err("tolerance", "[tolerance] 表", tol)
+    for section, allowed in ((tol, {"rate_pp", "score", "money"}),
+                             (ex, {"weight", "rule", "basis", "tiers"})):
+        extra = set(section) - allowed
+        if extra:
+            name = "tolerance" if section is tol else "execution"
+            raise FrameworkError(f"评分框架文件 {path}：未知的键 {name}.{sorted(extra)[0]}"
+                                 f"（可用的键：{', '.join(sorted(allowed))}）")
     tolerance = Tolerance(
         rate_pp=num(tol, "rate_pp", "tolerance.", required=False, default=0.5, minimum=0),  # type: ignore[arg-type]
         score=num(tol, "score", "tolerance.", required=False, default=0.05, minimum=0),  # type: ignore[arg-type]

@@ -1,0 +1,285 @@
+"""Tests of scoring frameworks and re-scoring (perfeval._scoring)."""
+from __future__ import annotations
+
+import copy
+import csv
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import perfeval
+from perfeval._scoring import (
+    Framework,
+    FrameworkError,
+    list_frameworks,
+    load_framework,
+    rescore,
+    score_execution,
+)
+
+D, Y = "s-dept", 2022
+HEADERS = {
+    "departments": ["dept_id", "name"],
+    "finance": ["dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual"],
+    "staffing": ["dept_id", "year", "quota", "actual"],
+    "indicators": ["dept_id", "year", "level1", "level2", "name", "target", "actual", "weight", "score", "direction", "reason"],
+    "evaluations": ["dept_id", "year", "framework", "total_weight", "total_score", "grade", "execution_rate",
+                    "execution_weight", "execution_score"],
+}
+
+
+def make_dataset(tmp: Path, indicators: list[dict[str, Any]], *, finance: list[dict[str, Any]] | None = None,
+                 staffing: dict[str, Any] | None = None, evaluation: dict[str, Any] | None = None) -> Any:
+    """A one-dept-year dataset from a few dicts (written as CSV and loaded)."""
+    tables = {
+        "departments": [{"dept_id": D, "name": "测试"}],
+        "finance": finance if finance is not None else [
+            {"item": "年度资金总额", "initial_budget": 80, "adjusted_budget": 100, "actual": 90},
+            {"item": "基本支出", "adjusted_budget": 70, "actual": 75},
+        ],
+        "staffing": [staffing or {"quota": 20, "actual": 22}],
+        "indicators": indicators,
+        "evaluations": [evaluation or {"total_weight": 100, "total_score": 90, "grade": "优",
+                                       "execution_rate": "90%", "execution_weight": 10, "execution_score": 9}],
+    }
+    folder = tmp / "ds"
+    folder.mkdir(exist_ok=True)
+    for name, rows in tables.items():
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=HEADERS[name])
+            w.writeheader()
+            for r in rows:
+                full = {"dept_id": D, "year": Y} if name != "departments" else {}
+                full.update(r)
+                w.writerow({k: ("" if full.get(k) is None else full.get(k, "")) for k in HEADERS[name]})
+    return perfeval.load(folder)
+
+
+def one(tmp: Path, target: str, actual: str, weight: float | None = 10, *, framework: Any = None,
+        name: str = "指标", level1: str = "产出", direction: str | None = None) -> pd.Series:
+    ds = make_dataset(tmp, [{"level1": level1, "level2": "数量指标", "name": name, "target": target,
+                             "actual": actual, "weight": weight, "score": None, "direction": direction}])
+    return rescore(ds, framework).indicators.iloc[0]
+
+
+# ---------------------------------------------------------------- frameworks
+
+
+def test_shipped_frameworks_load():
+    ids = list_frameworks()
+    assert {"national_2020", "hubei", "hunan_legacy"} <= set(ids)
+    for fid in ids:
+        fw = load_framework(fid)
+        assert fw.id == fid
+        assert sum(c.weight for c in fw.categories) + fw.execution.weight == pytest.approx(fw.total)
+    nat = load_framework()
+    assert nat.id == "national_2020"
+    assert [(c.name, c.weight) for c in nat.categories] == [("产出", 50), ("效益", 30), ("满意度", 10)]
+    assert nat.execution.weight == 10 and nat.execution.rule == "linear"
+    assert load_framework("hubei").execution.weight == 20
+
+
+def test_grades_and_synonyms():
+    fw = load_framework()
+    assert [fw.grade_for(x) for x in (100, 90, 89.99, 80, 79.9, 60, 59.99, 0)] == ["优", "优", "良", "良", "中", "中", "差", "差"]
+    assert fw.normalise_grade("优秀") == "优" and fw.normalise_grade("良好") == "良"
+    assert fw.normalise_grade(" 合格 ") == "中" and fw.normalise_grade("中等") == "中"
+    assert fw.normalise_grade("不合格") == "差" and fw.normalise_grade("较差") == "差"
+    assert fw.normalise_grade("甲") is None
+
+
+def test_qualitative_bands_longest_phrase_wins():
+    fw = load_framework()
+    assert fw.band_for("达成年度指标").name == "达成"
+    assert fw.band_for("部分达成年度指标并具有一定效果").name == "部分达成"
+    assert fw.band_for("未达成年度指标且效果较差").name == "未达成"
+    assert fw.band_for("全部完成").name == "达成" and fw.band_for("效果明显").name == "达成"
+    assert fw.band_for("未完成").name == "未达成"
+    assert fw.band_for("说不清") is None
+
+
+def test_category_matching():
+    fw = load_framework()
+    assert fw.category("产出指标（50分）").name == "产出"
+    assert fw.category("满意度\n指标") .name == "满意度"
+    assert fw.category("投入") is None
+    assert load_framework("hubei").category("满意度").name == "效益"
+
+
+def _write(tmp: Path, text: str) -> Path:
+    p = tmp / "my.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _valid_text() -> str:
+    return (Path(perfeval.__file__).parent / "frameworks" / "national_2020.toml").read_text(encoding="utf-8")
+
+
+def test_user_framework_file(tmp_path):
+    p = _write(tmp_path, _valid_text().replace('id = "national_2020"', 'id = "mine"'))
+    fw = load_framework(p)
+    assert fw.id == "mine" and fw.path.endswith("my.toml")
+    assert load_framework(str(p)).id == "mine"
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda s: s.replace("total = 100", "total = 90"), r"my\.toml.*categories.*不等于 total 90"),
+    (lambda s: s.replace('weight = 10\nrule = "linear"', 'weight = "十"\nrule = "linear"'), r"my\.toml.*execution\.weight.*数值.*'十'"),
+    (lambda s: s.replace('rule = "linear"', 'rule = "curvy"'), r"my\.toml.*execution\.rule.*curvy"),
+    (lambda s: s.replace('id = "national_2020"\n', ''), r"my\.toml.*缺少键 id"),
+    (lambda s: "bogus = 1\n" + s, r"my\.toml.*未知的键 bogus"),
+    (lambda s: s + "\nbogus = 1\n", r"my\.toml.*未知的键 tolerance\.bogus"),
+    (lambda s: s.replace("low = 0.8\nhigh = 1.0", "low = 0.9\nhigh = 0.5"), r"my\.toml.*qualitative\[1\]\.high"),
+    (lambda s: s + "\n[[", r"my\.toml.*不是有效的 TOML"),
+])
+def test_bad_framework_file(tmp_path, edit, match):
+    p = _write(tmp_path, edit(_valid_text()))
+    with pytest.raises(FrameworkError, match=match):
+        load_framework(p)
+
+
+def test_unknown_framework_name():
+    with pytest.raises(FrameworkError, match="未知的评分框架「nope」"):
+        load_framework("nope")
+
+
+# ---------------------------------------------------------------- indicator rules
+
+
+def test_positive_rule(tmp_path):
+    r = one(tmp_path, "≥95%", "90%")
+    assert r["score"] == pytest.approx(round(10 * 90 / 95, 2)) and bool(r["shortfall"])
+    assert one(tmp_path, "≥95%", "99%")["score"] == 10
+
+
+def test_reverse_rule_zero_at_twice_target(tmp_path):
+    assert one(tmp_path, "≤30万元", "28万元")["score"] == 10
+    assert one(tmp_path, "≤30万元", "36万元")["score"] == pytest.approx(8.0)
+    assert one(tmp_path, "≤30万元", "60万元")["score"] == 0
+    assert one(tmp_path, "≤30万元", "90万元")["score"] == 0
+
+
+def test_equal_rule_zero_target(tmp_path):
+    assert one(tmp_path, "0起", "0起", direction="=")["score"] == 10
+    assert one(tmp_path, "0起", "2起", direction="=")["score"] == 0
+
+
+def test_vague_actual_taken_at_bound(tmp_path):
+    r = one(tmp_path, "100%", "≥98%")
+    assert r["score"] == pytest.approx(9.8) and "界值" in r["basis"]
+
+
+def test_unitless_actual_takes_target_unit(tmp_path):
+    assert one(tmp_path, "100%", "≥95")["score"] == pytest.approx(9.5)
+
+
+def test_incompatible_units_score_na(tmp_path):
+    r = one(tmp_path, "≥50个", "30万元")
+    assert pd.isna(r["score"]) and "单位" in r["basis"]
+    r = one(tmp_path, "100%", "完成")
+    assert pd.isna(r["score"]) and "定性" in r["basis"]
+
+
+def test_money_units_convert(tmp_path):
+    assert one(tmp_path, "≤30万元", "280000元")["score"] == 10
+
+
+def test_budget_rule_uses_named_finance_item(tmp_path):
+    r = one(tmp_path, "不突破预算", "100%", name="基本支出")  # 75 > 70
+    assert bool(r["shortfall"]) and r["score"] == pytest.approx(round(10 * (1 - 5 / 70), 2))
+    r = one(tmp_path, "不突破预算", "100%", name="资金使用")  # 年度资金总额 90 ≤ 100
+    assert r["score"] == 10 and "年度资金总额" in r["basis"]
+
+
+def test_qualitative_keeps_reported_inside_band(tmp_path):
+    ds = make_dataset(tmp_path, [
+        {"level1": "效益", "name": "甲", "target": "有效提升", "actual": "达成年度指标", "weight": 10, "score": 8.5},
+        {"level1": "效益", "name": "乙", "target": "有效提升", "actual": "部分达成年度指标并具有一定效果", "weight": 10, "score": 9},
+    ])
+    ind = rescore(ds).indicators
+    assert ind.loc[0, "score"] == 8.5 and ind.loc[0, "band"] == "达成"
+    assert ind.loc[1, "score"] == 8 and bool(ind.loc[1, "shortfall"])
+
+
+def test_hubei_bands_differ(tmp_path):
+    ds = make_dataset(tmp_path, [
+        {"level1": "效益", "name": "乙", "target": "有效提升", "actual": "部分达成", "weight": 10, "score": 5.5}])
+    assert rescore(ds, "hubei").indicators.loc[0, "score"] == 5.5
+    assert rescore(ds).indicators.loc[0, "score"] == 6
+
+
+# ---------------------------------------------------------------- execution, metric rules, totals
+
+
+def test_execution_linear_capped():
+    fw = load_framework()
+    assert score_execution(0.76, fw)[0] == pytest.approx(7.6)
+    assert score_execution(1.2, fw)[0] == 10
+    assert score_execution(0.995573, load_framework("hubei"))[0] == pytest.approx(19.91)
+
+
+def test_execution_tiered():
+    fw = load_framework("hunan_legacy")
+    assert score_execution(0.96, fw)[0] == 10
+    assert score_execution(0.92, fw)[0] == 8
+    assert score_execution(0.5, fw)[0] == 0
+
+
+def test_metric_rules_hunan(tmp_path):
+    # adjustment (100-80)/80 = 25% → (20,30] → 0.5 of 3; control 102/100 → 2 points over → 2 − 2×0.5
+    ds = make_dataset(tmp_path, [
+        {"level1": "投入", "name": "预算调整率", "target": "0", "actual": "25%", "weight": 3, "score": 3},
+        {"level1": "投入", "name": "财政供养人员控制率", "target": "≤100%", "actual": "110%", "weight": 2, "score": 2},
+    ], staffing={"quota": 100, "actual": 102})
+    ind = rescore(ds, "hunan_legacy").indicators
+    assert ind.loc[0, "score"] == 0.5
+    assert ind.loc[1, "score"] == pytest.approx(1.0)
+    assert "102/100" in ind.loc[1, "basis"]
+
+
+def test_totals_and_category_cap(tmp_path):
+    ds = make_dataset(tmp_path, [
+        {"level1": "满意度", "name": "甲", "target": "100%", "actual": "100%", "weight": 10, "score": 10},
+        {"level1": "满意度", "name": "乙", "target": "100%", "actual": "100%", "weight": 10, "score": 10},
+    ])
+    card = rescore(ds)
+    cat = card.categories.set_index("level1")
+    assert cat.loc["满意度", "weight_sum"] == 20 and cat.loc["满意度", "score"] == 10  # capped at 10
+    t = card.totals.iloc[0]
+    assert t["execution_rate"] == pytest.approx(0.9) and t["execution_score"] == 9
+    assert t["total"] == 19 and t["grade"] == "差"
+    assert t["total_items_reported"] == 29 and t["grade_reported_normalised"] == "优"
+
+
+def test_per_dept_year_framework_wins(tmp_path):
+    ds = make_dataset(tmp_path, [
+        {"level1": "产出", "name": "甲", "target": "100%", "actual": "100%", "weight": 40, "score": 40}],
+        evaluation={"framework": "hubei", "total_weight": 100, "total_score": 58, "grade": "差",
+                    "execution_rate": "90%", "execution_weight": 20, "execution_score": 18})
+    t = rescore(ds, "national_2020").totals.iloc[0]
+    assert t["framework"] == "hubei" and t["execution_score"] == 18 and t["total"] == 58
+
+
+def test_seed_rescore():
+    card = rescore(perfeval.load())
+    t = card.totals[card.totals["dept_id"] == "hyx-wxb"].iloc[0]
+    assert t["execution_rate"] == pytest.approx(85.4561 / 85.8361)
+    assert t["execution_score"] == pytest.approx(9.96)
+    assert t["total_reported"] == 91 and t["total_items_reported"] == 100
+    # 产出 9.8+9.8+9.5+9.8+10 = 48.9; 效益 capped at 30; 满意度 9.5; execution 9.96
+    assert t["total"] == pytest.approx(48.9 + 30 + 9.5 + 9.96)
+    assert t["grade"] == "优" and t["grade_reported_normalised"] == "优"
+    ind = card.indicators[card.indicators["dept_id"] == "hyx-wxb"].set_index("seq")
+    assert ind.loc[5, "rule"] == "预算" and ind.loc[5, "score"] == 10
+    assert pd.isna(ind.loc[7, "score"]) and bool(ind.loc[7, "shortfall"])
+
+
+def test_rescore_does_not_mutate(tmp_path):
+    ds = perfeval.load()
+    before = {n: getattr(ds, n).copy(deep=True) for n in ("finance", "indicators", "evaluations", "staffing")}
+    rescore(ds, "hunan_legacy")
+    for n, df in before.items():
+        pd.testing.assert_frame_equal(getattr(ds, n), df)
