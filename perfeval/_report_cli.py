@@ -1,0 +1,348 @@
+"""``perfeval report``, ``perfeval compare`` and ``perfeval trends``.
+
+Each command turns its options into notebook jobs (``notebooks/01…03``), runs
+them with :func:`perfeval._run.run_notebooks` (one kernel for the whole batch)
+and, for ``--to xlsx``, writes workbooks with :mod:`perfeval._xlsx`.  It prints
+one Chinese line per written file, one error line per failed report and a
+summary line.  Exit codes: 0 all written, 1 a report failed (or the dataset does
+not load), 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from perfeval import _paths
+from perfeval._export import safe_filename, unique_stems
+from perfeval._run import Job, RunResult, run_notebooks
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: Formats ``--to`` accepts (the executed ``.ipynb`` is always written).
+FORMATS: tuple[str, ...] = ("html", "pdf", "xlsx", "ipynb")
+NOTEBOOKS: dict[str, str] = {
+    "report": "01_department_report.ipynb",
+    "compare": "02_compare_departments.ipynb",
+    "trends": "03_trends.ipynb",
+}
+
+
+class ReportUsageError(Exception):
+    """Bad usage of a report command (exit code 2)."""
+
+
+class ReportDataError(Exception):
+    """The dataset cannot be used (exit code 1)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """Parse ``--to`` ("html,pdf,xlsx") into a de-duplicated tuple.
+
+    Raises
+    ------
+    ReportUsageError
+        On an empty list or an unknown format.
+    """
+    items = [t.strip().lower() for t in str(text).replace("，", ",").split(",") if t.strip()]
+    if not items:
+        raise ReportUsageError("--to 不能为空（可选：html、pdf、xlsx，用逗号分隔）")
+    unknown = [t for t in items if t not in FORMATS]
+    if unknown:
+        raise ReportUsageError(f"--to 中有不支持的格式：{'、'.join(unknown)}（可选：html、pdf、xlsx，用逗号分隔）")
+    return tuple(dict.fromkeys(items))
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # other drive on Windows
+        return str(path)
+
+
+def _notebook(command: str) -> Path:
+    path = _paths.NOTEBOOKS_DIR / NOTEBOOKS[command]
+    if not path.is_file():
+        raise ReportDataError(f"找不到报告笔记本：{path}（安装不完整？）")
+    return path
+
+
+def _dataset_param(dataset: str | None) -> str:
+    """The ``dataset`` notebook parameter: absolute path, or "" for the default."""
+    if not dataset:
+        return ""
+    path = Path(dataset)
+    if not path.exists():
+        raise ReportUsageError(f"找不到数据集：{dataset}（应为 CSV 文件夹或 .xlsx 工作簿）")
+    return str(path.resolve())
+
+
+def _load(dataset: str | None) -> Any:
+    from perfeval._dataset import load
+    from perfeval._errors import PerfevalError
+
+    try:
+        return load(dataset or None)
+    except PerfevalError as exc:
+        raise ReportDataError(str(exc)) from exc
+
+
+def _out_dir(value: str | None) -> Path:
+    out = Path(value) if value else Path(_paths.EXPORTS_DIR)
+    if out.exists() and not out.is_dir():
+        raise ReportUsageError(f"输出位置不是文件夹：{out}")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _framework_param(name: str | None) -> str:
+    if not name:
+        return ""
+    path = Path(name)
+    if path.suffix.lower() == ".toml":
+        if not path.is_file():
+            raise ReportUsageError(f"找不到评分框架文件：{name}")
+        return str(path.resolve())
+    return name
+
+
+def _xlsx_module() -> Any:
+    try:
+        return importlib.import_module("perfeval._xlsx")
+    except ImportError as exc:
+        raise ReportUsageError("本安装不支持 --to xlsx（缺少 perfeval._xlsx 模块）") from exc
+
+
+def _say(line: str, *, error: bool = False) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(line, file=sys.stderr if error else sys.stdout)
+
+
+class _Tally:
+    """Counts written files and failures; prints the per-file lines."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.failed: list[str] = []
+        self.ok_reports = 0
+
+    def result(self, res: RunResult) -> None:
+        label = res.job.label or res.job.output_stem.name
+        if res.ok:
+            self.ok_reports += 1
+            for fmt in ("ipynb", "html", "pdf"):
+                if fmt in res.outputs:
+                    self.files += 1
+                    _say(f"已写出 {fmt.upper():5s} {_display(res.outputs[fmt])}")
+        else:
+            self.failed.append(label)
+            where = f"；已保存标记失败的笔记本 {_display(res.outputs['ipynb'])}" if "ipynb" in res.outputs else ""
+            if "ipynb" in res.outputs:
+                self.files += 1
+            _say(f"生成失败：{label}：{res.error}{where}", error=True)
+
+    def wrote(self, path: Path, fmt: str) -> None:
+        self.files += 1
+        _say(f"已写出 {fmt.upper():5s} {_display(path)}")
+
+    def fail(self, label: str, message: str) -> None:
+        self.failed.append(label)
+        _say(f"生成失败：{label}：{message}", error=True)
+
+    def finish(self, total: int, out: Path) -> int:
+        status = f"成功 {total - len(self.failed)} 份" + (f"，失败 {len(self.failed)} 份" if self.failed else "")
+        print(f"共 {total} 份报告：{status}；写出 {self.files} 个文件，位于 {_display(out)}", file=sys.stdout)
+        return EXIT_FAILED if self.failed else EXIT_OK
+
+
+def _run(jobs: list[Job], tally: _Tally, progress: bool) -> None:
+    if jobs:
+        run_notebooks(jobs, progress=progress and len(jobs) > 1, on_result=tally.result)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run ``01_department_report`` for each selected department."""
+    formats = parse_formats(args.to)
+    dataset = _dataset_param(args.dataset)
+    framework = _framework_param(args.framework)
+    out = _out_dir(args.output)
+    ds = _load(args.dataset)
+    known = [str(d) for d in ds.departments["dept_id"].tolist()]
+    if args.dept:
+        unknown = [d for d in args.dept if d not in known]
+        if unknown:
+            raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
+        dept_ids = list(dict.fromkeys(args.dept))
+    else:
+        dept_ids = known
+    if not dept_ids:
+        raise ReportDataError("数据集中没有部门，无报告可生成")
+    tally = _Tally()
+    plan: list[tuple[str, str, int]] = []
+    skipped = 0
+    for dept_id in dept_ids:
+        name = ds.dept_name(dept_id)
+        years = ds.years(dept_id)
+        if args.year is not None and args.year not in years:
+            have = "、".join(str(y) for y in years) or "无"
+            if args.dept:
+                tally.fail(f"{name}（{dept_id}）", f"没有 {args.year} 年度的数据（已有年度：{have}）")
+            else:
+                skipped += 1
+                _say(f"跳过：{name}（{dept_id}）没有 {args.year} 年度的数据（已有年度：{have}）")
+            continue
+        if not years:
+            tally.fail(f"{name}（{dept_id}）", "没有任何年度的数据")
+            continue
+        plan.append((dept_id, name, args.year if args.year is not None else years[-1]))
+    notebook = _notebook("report") if plan and formats != ("xlsx",) else None
+    stems = unique_stems(f"部门报告_{name}_{year}" for _, name, year in plan)
+    jobs = []
+    for (dept_id, name, year), stem in zip(plan, stems):
+        if notebook is not None:
+            params = {"dataset": dataset, "dept_id": dept_id, "year": int(year), "framework": framework}
+            jobs.append(Job(notebook, params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
+                            f"{name}（{dept_id}，{year}）"))
+    _run(jobs, tally, not args.no_progress)
+    if "xlsx" in formats:
+        xlsx = _xlsx_module()
+        for (dept_id, name, year), stem in zip(plan, stems):
+            try:
+                kwargs = {"framework": args.framework} if args.framework else {}
+                path = xlsx.export_department_xlsx(ds, dept_id, int(year), out / f"{stem}.xlsx", **kwargs)
+                tally.wrote(Path(path), "xlsx")
+            except Exception as exc:  # noqa: BLE001 - one workbook must not stop the batch
+                tally.fail(f"{name}（{dept_id}，{year}）Excel", f"{type(exc).__name__}: {exc}")
+    if not plan and not tally.failed:
+        raise ReportDataError(f"没有部门有 {args.year} 年度的数据，无报告可生成")
+    return tally.finish(len(dept_ids) - skipped, out)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run ``02_compare_departments`` for one year."""
+    formats = parse_formats(args.to)
+    dataset = _dataset_param(args.dataset)
+    framework = _framework_param(args.framework)
+    out = _out_dir(args.output)
+    ds = _load(args.dataset)
+    known = [str(d) for d in ds.departments["dept_id"].tolist()]
+    dept_ids = list(dict.fromkeys(args.dept or []))
+    unknown = [d for d in dept_ids if d not in known]
+    if unknown:
+        raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
+    years = ds.years()
+    if not years:
+        raise ReportDataError("数据集中没有任何年度的数据")
+    if args.year is not None and args.year not in years:
+        raise ReportUsageError(f"数据集中没有 {args.year} 年度（已有年度：{'、'.join(map(str, years))}）")
+    year = args.year if args.year is not None else years[-1]
+    stem = safe_filename(f"部门对比_{year}" + ("_" + "_".join(dept_ids) if dept_ids else ""))
+    tally = _Tally()
+    if formats != ("xlsx",):
+        params = {"dataset": dataset, "year": int(year), "dept_ids": dept_ids, "framework": framework}
+        job = Job(_notebook("compare"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
+                  f"部门对比（{year}）")
+        _run([job], tally, False)
+    if "xlsx" in formats:
+        xlsx = _xlsx_module()
+        try:
+            kwargs: dict[str, Any] = {"dept_ids": dept_ids or None}
+            if args.framework:
+                kwargs["framework"] = args.framework
+            path = xlsx.export_compare_xlsx(ds, int(year), out / f"{stem}.xlsx", **kwargs)
+            tally.wrote(Path(path), "xlsx")
+        except Exception as exc:  # noqa: BLE001
+            tally.fail(f"部门对比（{year}）Excel", f"{type(exc).__name__}: {exc}")
+    return tally.finish(1, out)
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    """Run ``03_trends`` over all years."""
+    formats = parse_formats(args.to)
+    if "xlsx" in formats:
+        raise ReportUsageError("trends 不支持 --to xlsx（可选：html、pdf）")
+    dataset = _dataset_param(args.dataset)
+    framework = _framework_param(args.framework)
+    out = _out_dir(args.output)
+    ds = _load(args.dataset)
+    known = [str(d) for d in ds.departments["dept_id"].tolist()]
+    dept_ids = list(dict.fromkeys(args.dept or []))
+    unknown = [d for d in dept_ids if d not in known]
+    if unknown:
+        raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
+    stem = safe_filename("趋势分析" + ("_" + "_".join(dept_ids) if dept_ids else ""))
+    tally = _Tally()
+    params = {"dataset": dataset, "dept_ids": dept_ids, "framework": framework}
+    job = Job(_notebook("trends"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")), "趋势分析")
+    _run([job], tally, False)
+    return tally.finish(1, out)
+
+
+def _wrap(func: Any) -> Any:
+    """Map this module's errors onto the CLI's exit codes and one-line messages."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except ReportUsageError as exc:
+            print(f"perfeval：{exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except ReportDataError as exc:
+            print(f"perfeval：{exc}", file=sys.stderr)
+            return EXIT_FAILED
+
+    run.__name__ = func.__name__
+    run.__doc__ = func.__doc__
+    return run
+
+
+def _options(p: argparse.ArgumentParser, *, dept: bool, year: bool, to_default: str = "html,pdf") -> None:
+    p.add_argument("dataset", nargs="?", default=None, help="数据集（CSV 文件夹或 .xlsx 工作簿）；省略时用内置默认数据")
+    if dept:
+        p.add_argument("--dept", action="append", metavar="ID", help="部门编码（可重复）；省略时为全部部门")
+    if year:
+        p.add_argument("--year", type=int, metavar="年度", help="年度；省略时用最近一年")
+    p.add_argument("--to", default=to_default, metavar="格式",
+                   help=f"输出格式，逗号分隔：html、pdf、xlsx（默认 {to_default}；执行后的 .ipynb 总会写出）")
+    p.add_argument("-o", "--output", metavar="文件夹", default=None,
+                   help=f"输出文件夹（默认 {_display(Path(_paths.EXPORTS_DIR))}）")
+    p.add_argument("--framework", metavar="NAME|FILE", default=None, help="评分框架：内置名称或 TOML 文件（默认按数据集所用框架）")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``report``, ``compare`` and ``trends`` on the ``perfeval`` parser."""
+    p = subparsers.add_parser("report", help="部门报告：为每个部门执行 01 号笔记本，写出 HTML/PDF（及 Excel）")
+    _options(p, dept=True, year=True)
+    p.set_defaults(func=_wrap(cmd_report))
+    p = subparsers.add_parser("compare", help="部门对比：执行 02 号笔记本，写出 HTML/PDF（及 Excel）")
+    _options(p, dept=True, year=True)
+    p.set_defaults(func=_wrap(cmd_compare))
+    p = subparsers.add_parser("trends", help="趋势分析：执行 03 号笔记本，写出 HTML/PDF")
+    _options(p, dept=True, year=False)
+    p.set_defaults(func=_wrap(cmd_trends))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the report commands alone (``python -m perfeval._report_cli report …``)."""
+    parser = argparse.ArgumentParser(prog="perfeval")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+__all__ = ["add_commands", "cmd_report", "cmd_compare", "cmd_trends", "parse_formats", "main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
