@@ -1226,7 +1226,7 @@ def _write_compare(wb: Workbook, ws: Worksheet, F: _Formats, frame: pd.DataFrame
                 "type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B",
             })
         c = col["per_capita_actual"]
-        ws.conditional_format(first, c, last, c, {"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True})
+        ws.conditional_format(first, c, last, c, {"type": "data_bar", "bar_color": "#5B9BD5", "data_bar_2010": False})
 
     charts = wb.add_worksheet("图表")
     sheet = "对比"
