@@ -1,0 +1,335 @@
+"""Batch import: many report files into one dataset folder, merged idempotently."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from perfeval._import._layout import (
+    CONTRACT_COLUMNS, ERROR, LOG_COLUMNS, PROVENANCE_COLUMNS, WARNING, ImportedReport,
+)
+from perfeval._import._model import ReportImportError
+from perfeval._import._read import SUPPORTED_EXTS, read_report
+
+PROVENANCE_FILE = "provenance.csv"
+LOG_FILE = "import_log.csv"
+
+
+@dataclass
+class ImportSummary:
+    """What a batch import did.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The dataset folder written.
+    imported : list of str
+        Files imported (with or without warnings).
+    with_warnings : list of str
+        Files imported whose log holds warnings.
+    failed : list of (str, str)
+        Files not imported and why (Chinese).
+    conflicts : list of (str, str)
+        Files not imported because another file already holds the same
+        department and year, and which one.
+    ignored : list of str
+        Files found in folders that are not reports (other types, Office lock files).
+    """
+
+    out_dir: Path
+    imported: list[str] = field(default_factory=list)
+    with_warnings: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed and no conflict was found."""
+        return not self.failed and not self.conflicts
+
+    def __str__(self) -> str:
+        total = len(self.imported) + len(self.failed) + len(self.conflicts)
+        lines = [
+            f"导入完成：共 {total} 个文件；成功 {len(self.imported)} 个（其中有警告 {len(self.with_warnings)} 个），"
+            f"失败 {len(self.failed)} 个，冲突 {len(self.conflicts)} 个"
+            + (f"，忽略非报告文件 {len(self.ignored)} 个" if self.ignored else "") + "。"
+        ]
+        if self.with_warnings:
+            lines.append("有警告（详见 import_log.csv）：" + "、".join(self.with_warnings[:20])
+                         + ("……" if len(self.with_warnings) > 20 else ""))
+        if self.failed:
+            lines.append("失败：")
+            lines += [f"  - {f}：{why}" for f, why in self.failed]
+        if self.conflicts:
+            lines.append("冲突（未覆盖已有数据）：")
+            lines += [f"  - {f}：{why}" for f, why in self.conflicts]
+        lines.append(f"数据集：{self.out_dir}（来源记录 {PROVENANCE_FILE}，导入日志 {LOG_FILE}）")
+        return "\n".join(lines)
+
+
+def collect_files(paths: list[str | os.PathLike[str]]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
+    """Expand files and folders into report files (sorted), ignored names and missing paths."""
+    files: list[Path] = []
+    ignored: list[str] = []
+    missing: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.name.startswith("~$") or f.suffix.lower() not in SUPPORTED_EXTS:
+                    ignored.append(str(f))
+                    continue
+                files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append((str(p), "文件或文件夹不存在"))
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, ignored, missing
+
+
+def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ReportImportError(str(path), f"输出文件夹中已有的表无法读取（{type(exc).__name__}），未写入任何内容") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing and not df.empty:
+        raise ReportImportError(str(path), f"输出文件夹中已有的表缺少列 {', '.join(missing)}（应为数据模型的英文表头），未写入任何内容")
+    for c in missing:
+        df[c] = ""
+    return df[columns].astype("str")
+
+
+def _blank(df: pd.DataFrame) -> pd.DataFrame:
+    return df.fillna("").astype("str")
+
+
+def _write_atomic(df: pd.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            df.to_csv(fh, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class _State:
+    """The dataset folder being merged into, held in memory until written."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.tables = {name: _read_csv(out_dir / f"{name}.csv", cols) for name, cols in CONTRACT_COLUMNS.items()}
+        self.prov = _read_csv(out_dir / PROVENANCE_FILE, PROVENANCE_COLUMNS)
+        self.log = _read_csv(out_dir / LOG_FILE, LOG_COLUMNS)
+        self.new_log: list[dict] = []
+
+    # -- conflicts -----------------------------------------------------------
+    def conflict(self, rep: ImportedReport) -> str | None:
+        dept, year = rep.dept_id, str(rep.year)
+        owners = self.prov[(self.prov["dept_id"] == dept) & (self.prov["report_year"] == year)]
+        if not owners.empty:
+            same = (owners["file"] == rep.file) | (owners["file_sha1"] == rep.sha1)
+            if same.any():
+                return None
+            return (f"与已导入的 {owners['file'].iloc[0]} 属同一部门（{dept}）同一年度（{year}），"
+                    f"未覆盖；如确需替换，请先删除旧数据")
+        for name in ("staffing", "indicators", "goals", "evaluations"):
+            t = self.tables[name]
+            if ((t["dept_id"] == dept) & (t["year"] == year)).any():
+                return f"数据集中已有部门 {dept} {year} 年的数据（非本工具导入，{name}），未覆盖"
+        fin = self.tables["finance"]
+        rows = fin[(fin["dept_id"] == dept) & (fin["year"] == year)]
+        if not rows.empty:
+            known = self.prov[(self.prov["table"] == "finance") & (self.prov["dept_id"] == dept)
+                              & (self.prov["year"] == year)]
+            hand = set(rows["item"]) - set(known["key"])
+            if hand:
+                return f"数据集中已有部门 {dept} {year} 年的资金数据（非本工具导入），未覆盖"
+        return None
+
+    # -- merging -------------------------------------------------------------
+    def merge(self, rep: ImportedReport) -> None:
+        dept, year = rep.dept_id, str(rep.year)
+        prov = self.prov
+        block = (prov["dept_id"] == dept) & (prov["report_year"] == year)
+        old_fin = prov[block & (prov["table"] == "finance")][["year", "key"]].drop_duplicates()
+        self.prov = prov[~block]
+        fin = self.tables["finance"]
+        drop = fin["dept_id"].eq(dept) & pd.Series(
+            list(zip(fin["year"], fin["item"])), index=fin.index, dtype=object
+        ).isin(set(zip(old_fin["year"], old_fin["key"])))
+        self.tables["finance"] = fin[~drop]
+        for name in ("staffing", "indicators", "goals", "evaluations"):
+            t = self.tables[name]
+            self.tables[name] = t[~((t["dept_id"] == dept) & (t["year"] == year))]
+
+        new_prov = _blank(rep.provenance)
+        skip_keys: set[tuple[str, str]] = set()
+        fin = self.tables["finance"]
+        for _, row in _blank(rep.tables["finance"]).iterrows():
+            same = (fin["dept_id"] == dept) & (fin["year"] == row["year"]) & (fin["item"] == row["item"])
+            if not same.any():
+                continue
+            old = fin[same].iloc[0]
+            differs = [c for c in ("initial_budget", "adjusted_budget", "actual", "unit")
+                       if old[c] and row[c] and old[c] != row[c]]
+            if row["year"] == year:  # this report is the primary source of its own year
+                fin = fin[~same]
+                p = self.prov
+                self.prov = p[~((p["table"] == "finance") & (p["dept_id"] == dept) & (p["year"] == year)
+                                & (p["key"] == row["item"]))]
+                if differs:
+                    self._note(WARNING, rep.file, f"finance {dept} {year} {row['item']}",
+                               "；".join(f"{c}: {old[c]} → {row[c]}" for c in differs),
+                               "本年度报告的数值替换了其他报告中“上年决算数”给出的数值")
+            else:
+                skip_keys.add((row["year"], row["item"]))
+                if differs:
+                    self._note(WARNING, rep.file, f"finance {dept} {row['year']} {row['item']}",
+                               "；".join(f"{c}: {old[c]} / {row[c]}" for c in differs),
+                               f"“上年决算数”与数据集中 {row['year']} 年已有数值不一致，保留已有数值")
+        self.tables["finance"] = fin
+        new_fin = _blank(rep.tables["finance"])
+        if skip_keys:
+            keep = ~pd.Series(list(zip(new_fin["year"], new_fin["item"])), index=new_fin.index,
+                              dtype=object).isin(skip_keys)
+            new_fin = new_fin[keep]
+            pk = pd.Series(list(zip(new_prov["year"], new_prov["key"])), index=new_prov.index, dtype=object)
+            new_prov = new_prov[~((new_prov["table"] == "finance") & pk.isin(skip_keys))]
+        self.tables["finance"] = pd.concat([self.tables["finance"], new_fin], ignore_index=True)
+        for name in ("staffing", "indicators", "goals", "evaluations"):
+            self.tables[name] = pd.concat([self.tables[name], _blank(rep.tables[name])], ignore_index=True)
+        self.prov = pd.concat([self.prov, new_prov], ignore_index=True)
+        self._merge_department(rep)
+        self.log = self.log[self.log["file"] != rep.file]
+        self.new_log += _blank(rep.log).to_dict("records")
+
+    def _merge_department(self, rep: ImportedReport) -> None:
+        deps = self.tables["departments"]
+        new = _blank(rep.tables["departments"]).iloc[0]
+        hit = deps["dept_id"] == rep.dept_id
+        if not hit.any():
+            self.tables["departments"] = pd.concat([deps, new.to_frame().T], ignore_index=True)
+            return
+        idx = deps.index[hit][0]
+        deps = deps.copy()
+        for c in ("name", "region", "full_name"):
+            old = deps.at[idx, c]
+            if not old and new[c]:
+                deps.at[idx, c] = new[c]
+            elif old and new[c] and old != new[c]:
+                self._note(WARNING, rep.file, f"departments {rep.dept_id} {c}", new[c],
+                           f"部门信息与已有的「{old}」不同，保留已有值")
+        self.tables["departments"] = deps
+
+    def fail(self, file: str, reason: str) -> None:
+        self.log = self.log[self.log["file"] != file]
+        self._note(ERROR, file, "文件", "", reason)
+
+    def _note(self, level: str, file: str, location: str, raw: str, message: str) -> None:
+        self.new_log.append({"level": level, "file": file, "location": location, "raw": raw, "message": message})
+
+    # -- writing -------------------------------------------------------------
+    def write(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for name, cols in CONTRACT_COLUMNS.items():
+            t = _blank(self.tables[name])[cols]
+            keys = ["dept_id"] if name == "departments" else ["dept_id", "year"]
+            t = t.sort_values(keys, kind="stable")
+            _write_atomic(t, self.out_dir / f"{name}.csv")
+        prov = _blank(self.prov)[PROVENANCE_COLUMNS].sort_values(["dept_id", "report_year"], kind="stable")
+        _write_atomic(prov, self.out_dir / PROVENANCE_FILE)
+        log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
+        log = _blank(log)[LOG_COLUMNS].drop_duplicates().sort_values(["file"], kind="stable")
+        _write_atomic(log, self.out_dir / LOG_FILE)
+
+
+def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                   dept_id: str | None = None, year: int | None = None, progress: bool = True) -> ImportSummary:
+    """Import report files and folders into a dataset folder.
+
+    Each file is read with :func:`read_report`; a file that cannot be read is
+    reported and skipped, the rest import. The dataset CSVs (contract columns,
+    UTF-8), ``provenance.csv`` and ``import_log.csv`` are written atomically into
+    ``out_dir``, merging with what is there: a department-year coming again from
+    the same file (same name or same content) replaces itself; from another file
+    it is a conflict and the existing data is kept.
+
+    Parameters
+    ----------
+    paths : path-like or list of path-like
+        Files and/or folders (searched recursively; Office lock files ``~$…``
+        and files of other types are ignored).
+    out_dir : path-like
+        The dataset folder (created if needed).
+    dept_id, year : optional
+        Passed to :func:`read_report` for every file.
+    progress : bool
+        Show a progress bar on stderr (tqdm).
+
+    Returns
+    -------
+    ImportSummary
+        Imported, with warnings, failed (and why), conflicts, ignored.
+
+    Raises
+    ------
+    ReportImportError
+        When the existing tables in ``out_dir`` cannot be read (nothing is written).
+    """
+    from tqdm import tqdm
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ReportImportError(str(out), "输出位置是一个文件，不是文件夹")
+    files, ignored, missing = collect_files(list(paths))
+    summary = ImportSummary(out_dir=out, ignored=ignored)
+    state = _State(out)
+    for name, why in missing:
+        summary.failed.append((name, why))
+        state.fail(Path(name).name, why)
+    for f in tqdm(files, desc="导入报告", unit="个", file=sys.stderr, disable=not progress):
+        try:
+            rep = read_report(f, dept_id=dept_id, year=year)
+        except ReportImportError as exc:
+            summary.failed.append((str(f), exc.reason))
+            state.fail(f.name, exc.reason)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+            reason = f"内部错误（{type(exc).__name__}: {exc}），请将此文件反馈给维护者"
+            summary.failed.append((str(f), reason))
+            state.fail(f.name, reason)
+            continue
+        why = state.conflict(rep)
+        if why is not None:
+            summary.conflicts.append((str(f), why))
+            state.fail(f.name, "冲突：" + why)
+            continue
+        state.merge(rep)
+        summary.imported.append(str(f))
+        if rep.has_warnings:
+            summary.with_warnings.append(str(f))
+    state.write()
+    return summary

@@ -1,0 +1,1115 @@
+"""One label-driven interpreter from the intermediate form to the dataset contract.
+
+Every reader (Word, exported text, Excel) produces a :class:`Document`; this
+module walks its paragraphs and table rows in order and recognises sections and
+rows by their *labels* (normalised with NFKC and all whitespace removed), never
+by position: 附件1-1 (staffing, spending control), 附件1-2 (funds, the two
+splits, goals, indicators, grade), the narrative sections and the header
+lines (填报单位, 单位, 年度, title).
+
+Values are kept as written (edge whitespace stripped). Every placed value gets
+a provenance row; every non-empty cell that could not be placed gets a log
+entry. Personal data (填表人, 联系电话, 签字) is skipped and never copied.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+
+from perfeval._import._model import Cell, Document, Grid, Paragraph, ReportImportError, clean, norm, scrub
+from perfeval._schema import FINANCE_VOCABULARY
+
+# --------------------------------------------------------------------------- #
+# contract columns
+# --------------------------------------------------------------------------- #
+
+CONTRACT_COLUMNS: dict[str, list[str]] = {
+    "departments": ["dept_id", "name", "region", "full_name", "note"],
+    "finance": ["dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit"],
+    "staffing": ["dept_id", "year", "quota", "actual", "retired"],
+    "indicators": ["dept_id", "year", "level1", "level2", "name", "target", "actual", "weight", "score",
+                   "direction", "reason"],
+    "goals": ["dept_id", "year", "goal", "result"],
+    "evaluations": ["dept_id", "year", "framework", "total_weight", "total_score", "grade", "execution_rate",
+                    "execution_weight", "execution_score"],
+}
+PROVENANCE_COLUMNS = ["table", "dept_id", "year", "key", "column", "raw", "file", "doc_table", "row", "col",
+                      "line", "report_year", "file_sha1"]
+LOG_COLUMNS = ["level", "file", "location", "raw", "message"]
+
+INFO, WARNING, ERROR = "提示", "警告", "错误"
+
+# priorities of the places a value can come from (higher wins on disagreement)
+P_FUNDS, P_CONTROL, P_NARRATIVE = 3, 2, 1
+
+# --------------------------------------------------------------------------- #
+# label vocabulary (normalised keys)
+# --------------------------------------------------------------------------- #
+
+PERSONAL = ("填表人", "联系电话", "联系人", "签字", "手机", "经办人", "电话")
+
+ITEM_LABELS: dict[str, str] = {
+    "年度资金总额": "年度资金总额", "资金总额": "年度资金总额", "合计": "年度资金总额",
+    "一般公共预算": "一般公共预算", "一般公共预算拨款": "一般公共预算", "一般公共预算资金": "一般公共预算",
+    "财政拨款": "一般公共预算",
+    "政府性基金": "政府性基金", "政府性基金拨款": "政府性基金", "政府性基金预算": "政府性基金",
+    "国有资本经营预算": "国有资本经营预算", "国有资本经营预算拨款": "国有资本经营预算",
+    "纳入管理的非税收入": "纳入管理的非税收入", "纳入管理的非税收入拨款": "纳入管理的非税收入",
+    "纳入专户管理的非税收入": "纳入管理的非税收入", "非税收入": "纳入管理的非税收入",
+    "其他资金": "其他资金", "上年结转": "上年结转", "上年结转资金": "上年结转",
+    "基本支出": "基本支出", "部门基本支出": "基本支出",
+    "人员经费": "人员经费", "公用经费": "公用经费",
+    "项目支出": "项目支出", "部门项目支出": "项目支出",
+    "三公经费": "三公经费", "\"三公\"经费": "三公经费", "“三公”经费": "三公经费",
+    "公务用车购置和维护经费": "公务用车购置和维护经费", "公务用车购置和维护": "公务用车购置和维护经费",
+    "公务用车购置及运行维护费": "公务用车购置和维护经费",
+    "公车购置": "公务用车购置", "公务用车购置": "公务用车购置", "公务用车购置费": "公务用车购置",
+    "公车运行维护": "公务用车运行维护", "公务用车运行维护": "公务用车运行维护",
+    "公务用车运行维护费": "公务用车运行维护",
+    "公务接待": "公务接待", "公务接待费": "公务接待",
+    "出国经费": "因公出国(境)", "因公出国(境)": "因公出国(境)", "因公出国(境)费": "因公出国(境)",
+    "因公出国境": "因公出国(境)",
+    "政府采购": "政府采购", "政府采购金额": "政府采购",
+    "压缩一般性支出": "压缩一般性支出",
+}
+SOURCE_ITEMS = ("一般公共预算", "政府性基金", "国有资本经营预算", "纳入管理的非税收入", "其他资金", "上年结转")
+NATURE_ITEMS = ("基本支出", "人员经费", "公用经费", "项目支出")
+# parents that differ from (or are missing in) the vocabulary
+EXTRA_PARENTS: dict[str, str | None] = {
+    "公务用车购置和维护经费": "三公经费",
+    "公务用车购置": "公务用车购置和维护经费",
+    "公务用车运行维护": "公务用车运行维护",  # placeholder, fixed below
+    "压缩一般性支出": None,
+}
+EXTRA_PARENTS["公务用车运行维护"] = "公务用车购置和维护经费"
+PROJECT_CATEGORIES = {"业务工作专项", "运行维护专项", "县级专项资金", "专项资金", "业务工作项目", "运行维护项目"}
+
+HEAD_INITIAL = {"年初预算数", "年初预算"}
+HEAD_ADJUSTED = {"全年预算数", "调整后预算数", "调整后预算", "全年预算"}
+HEAD_ACTUAL = {"全年执行数", "执行数", "决算数", "全年决算数", "实际执行数"}
+HEAD_CUR_BUDGET = {"当年预算数", "当前年预算数", "本年预算数", "预算数"}
+HEAD_CUR_ACTUAL = {"当年决算数", "本年决算数", "当年执行数", "决算数"}
+HEAD_PREV_ACTUAL = {"上年决算数", "上年执行数", "上年度决算数"}
+HEAD_RATE = {"执行率", "预算执行率"}
+HEAD_WEIGHT = {"分值", "权重", "权重分", "权重(分值)"}
+HEAD_SCORE = {"得分", "自评得分"}
+
+IND_HEADS: dict[str, str] = {
+    "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "指标名称": "name",
+    "指标值": "target", "目标值": "target", "年度指标值": "target", "年度目标值": "target", "预期指标值": "target",
+    "完成值": "actual", "实际完成值": "actual", "全年实际值": "actual", "实际值": "actual",
+    "全年完成值": "actual",
+    "分值": "weight", "权重": "weight", "权重分": "weight",
+    "得分": "score", "自评得分": "score",
+    "指标性质": "direction", "指标方向": "direction",
+    "偏差原因": "reason", "偏差原因分析": "reason", "偏差原因分析及改进措施": "reason",
+    "未完成原因": "reason", "未完成原因分析": "reason",
+}
+STRUCTURAL = {"财政供养人员情况", "经费控制情况", "绩效指标", "按收入性质分", "按支出性质分", "年度总体目标",
+              "说明", "偏差及原因分析", "改进措施", "厉行节约保障措施", "控制率"}
+DASHES = {"-", "—", "–", "——", "/", "无", "--"}
+
+_NUM_RE = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+_NUMBERING = re.compile(r"^(?:其中[:：]?)?(?:[一二三四五六七八九十]+[、.]|[0-9]+[、.](?![0-9])|\([0-9一二三四五六七八九十]+\))?")
+_PAREN_TAIL = re.compile(r"\([^()]*\)$")
+_ELLIPSIS = re.compile(r"^[.…。·]+$")
+
+
+def _is_personal(key: str) -> bool:
+    return any(p in key for p in PERSONAL)
+
+
+def item_key(label: str) -> str:
+    """Normalise a finance row label: no whitespace, no 其中/numbering prefix.
+
+    >>> item_key("    其中： 1、压缩一般性支出")
+    '压缩一般性支出'
+    >>> item_key("1、业务工作专项(一个项目一行)")
+    '业务工作专项(一个项目一行)'
+    """
+    k = norm(label)
+    k = re.sub(r"^其中[:：]?", "", k)
+    return _NUMBERING.sub("", k, count=1)
+
+
+def canonical_finance(label: str) -> str | None:
+    """The finance item a row label names, or None.
+
+    >>> canonical_finance("其中：人员经费")
+    '人员经费'
+    >>> canonical_finance("政府性基金拨款")
+    '政府性基金'
+    >>> canonical_finance("出国经费")
+    '因公出国(境)'
+    """
+    k = item_key(label)
+    if k in ITEM_LABELS:
+        return ITEM_LABELS[k]
+    k2 = _PAREN_TAIL.sub("", k)
+    return ITEM_LABELS.get(k2)
+
+
+def default_parent(item: str) -> str | None:
+    """Parent of a known item (the vocabulary's, or perfeval's finer 三公 split)."""
+    if item in EXTRA_PARENTS:
+        return EXTRA_PARENTS[item]
+    return FINANCE_VOCABULARY.get(item)
+
+
+def to_decimal(text: str) -> Decimal | None:
+    """A number as Decimal (full-width digits, thousands separators accepted), else None.
+
+    >>> to_decimal("１,234.5")
+    Decimal('1234.5')
+    >>> to_decimal("98%") is None
+    True
+    """
+    s = unicodedata.normalize("NFKC", text or "").replace(",", "").strip()
+    if not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", s):
+        return None
+    try:
+        return Decimal(s)
+    except InvalidOperation:  # pragma: no cover - guarded by the regex
+        return None
+
+
+def _fmt_decimal(d: Decimal) -> str:
+    s = format(d.normalize(), "f")
+    return s
+
+
+UNIT_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001")}
+
+# --------------------------------------------------------------------------- #
+# the report object
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class ImportedReport:
+    """One report read into the dataset contract.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        ``departments, finance, staffing, indicators, goals, evaluations`` with the
+        contract's English headers; values are the text as written (blank = NA).
+    provenance : DataFrame
+        One row per placed value: ``table, dept_id, year, key, column, raw, file,
+        doc_table, row, col, line, report_year, file_sha1``.
+    log : DataFrame
+        Unplaced cells and warnings: ``level, file, location, raw, message``.
+    """
+
+    file: str
+    dept_id: str
+    year: int
+    name: str
+    region: str
+    sha1: str
+    tables: dict[str, pd.DataFrame]
+    provenance: pd.DataFrame
+    log: pd.DataFrame
+
+    @property
+    def has_warnings(self) -> bool:
+        """True when the log holds a 警告 or 错误 entry."""
+        return bool(self.log["level"].isin([WARNING, ERROR]).any())
+
+
+@dataclass
+class _Loc:
+    doc_table: str
+    row: int | None = None
+    col: int | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        if self.doc_table == "正文":
+            s = f"正文第{self.row}段" if self.row is not None else "正文"
+        else:
+            s = self.doc_table
+            if self.row is not None:
+                s += f" 第{self.row}行"
+            if self.col is not None:
+                s += f" 第{self.col}列"
+        if self.line is not None:
+            s += f"（文本第{self.line}行）"
+        return s
+
+
+@dataclass
+class _Val:
+    value: str
+    raw: str
+    loc: _Loc
+    priority: int
+    unit: str | None = None
+
+
+@dataclass
+class _FinRow:
+    offset: int
+    item: str
+    parent: str | None
+    unit: str | None = None
+    cols: dict[str, _Val] = field(default_factory=dict)
+
+
+def _cell_loc(grid: Grid, cell: Cell) -> _Loc:
+    return _Loc(grid.name, cell.row, cell.col, cell.line)
+
+
+# --------------------------------------------------------------------------- #
+# interpreter
+# --------------------------------------------------------------------------- #
+
+
+class _Interpreter:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.log: list[dict] = []
+        self.consumed: set[tuple[int, int, int]] = set()
+        self.finance: dict[tuple[int, str], _FinRow] = {}
+        self.staffing: dict[str, _Val] = {}
+        self.evaluations: dict[str, _Val] = {}
+        self.indicators: list[dict[str, _Val]] = []
+        self.goals: list[tuple[_Val | None, _Val | None]] = []
+        self.dept_names: list[tuple[str, _Loc]] = []
+        self.titles: list[tuple[str, _Loc]] = []
+        self.year_strong: list[tuple[int, _Loc]] = []
+        self.year_weak: list[int] = []
+        self.unit: str | None = None
+        self.narrative: list[Paragraph] = []
+        self.quota_parts: list[_Val] = []
+        self.personal_skipped = 0
+
+    # -- logging -------------------------------------------------------------
+    def note(self, level: str, loc: _Loc | str, raw: str, message: str) -> None:
+        where = loc if isinstance(loc, str) else loc.describe()
+        self.log.append({"level": level, "file": self.doc.file, "location": where,
+                         "raw": scrub(raw), "message": message})
+
+    # -- placing values ------------------------------------------------------
+    def _disagree(self, old: _Val, new: _Val, what: str) -> bool:
+        a, b = to_decimal(old.value), to_decimal(new.value)
+        if a is not None and b is not None:
+            fa = UNIT_FACTOR.get(old.unit or "万元", Decimal(1))
+            fb = UNIT_FACTOR.get(new.unit or "万元", Decimal(1))
+            return a * fa != b * fb
+        return norm(old.value) != norm(new.value)
+
+    def _put(self, store: dict[str, _Val], column: str, new: _Val, what: str) -> None:
+        old = store.get(column)
+        if old is None:
+            store[column] = new
+            return
+        if not self._disagree(old, new, what):
+            return
+        keep, drop = (new, old) if new.priority > old.priority else (old, new)
+        store[column] = keep
+        self.note(WARNING, drop.loc, drop.raw,
+                  f"{what}：此处为「{clean(drop.raw)}」，与{keep.loc.describe()}的「{keep.value}」不一致，"
+                  f"采用后者")
+
+    def put_finance(self, offset: int, item: str, column: str, val: _Val, parent: str | None = None,
+                    explicit_parent: bool = False) -> None:
+        key = (offset, item)
+        row = self.finance.get(key)
+        if row is None:
+            row = _FinRow(offset, item, parent if explicit_parent else default_parent(item))
+            self.finance[key] = row
+        elif explicit_parent and row.parent is None and parent is not None:
+            row.parent = parent
+        if row.unit is None:
+            row.unit = val.unit
+        elif val.unit and val.unit != row.unit:
+            d = to_decimal(val.value)
+            if d is not None:
+                conv = d * UNIT_FACTOR[val.unit] / UNIT_FACTOR[row.unit]
+                self.note(INFO, val.loc, val.raw, f"{item}「{column}」由{val.unit}换算为{row.unit}")
+                val = _Val(_fmt_decimal(conv), val.raw, val.loc, val.priority, row.unit)
+        what = f"资金科目「{item}」{'上年' if offset else ''}{_COLUMN_ZH.get(column, column)}"
+        self._put(row.cols, column, val, what)
+
+    # -- cell helpers ---------------------------------------------------------
+    def consume(self, grid: Grid, cell: Cell) -> None:
+        self.consumed.add((grid.index, cell.row, cell.col))
+
+    def money_value(self, grid: Grid, cell: Cell, priority: int, unit: str | None) -> _Val | None:
+        """A money/count cell as a value to place, or None (blank, dash or not a number)."""
+        self.consume(grid, cell)
+        v = cell.value
+        if not v or v in DASHES:
+            return None
+        if to_decimal(v) is None:
+            self.note(WARNING, _cell_loc(grid, cell), cell.text, "应为数字，未导入")
+            return None
+        return _Val(v, cell.text, _cell_loc(grid, cell), priority, unit)
+
+    def text_value(self, grid: Grid, cell: Cell, priority: int = P_FUNDS) -> _Val | None:
+        self.consume(grid, cell)
+        v = cell.value
+        if not v:
+            return None
+        return _Val(v, cell.text, _cell_loc(grid, cell), priority)
+
+    # -- meta (title, 填报单位, 单位, 年度) -------------------------------------
+    def scan_meta(self, text: str, loc: _Loc) -> bool:
+        """Read header facts from a line or cell; True when the text is a header line."""
+        t = unicodedata.normalize("NFKC", clean(text))
+        k = norm(text)
+        hit = False
+        for m in re.finditer(r"(\d{4})\s*年度", t):
+            self.year_strong.append((int(m.group(1)), loc))
+            hit = True
+        m = re.search(r"填报单位(?:\(盖章\))?\s*[:]\s*(.*?)(?=\s{2,}|填报时间|填报日期|(?<!填报)单位\s*[:]|$)", t)
+        if m:
+            hit = True
+            name = clean(m.group(1))
+            if name and not _is_personal(norm(name)):
+                self.dept_names.append((name, loc))
+        m = re.search(r"(?<!填报)单位\s*[:]\s*(万元|元)", t)
+        if m:
+            self.unit = m.group(1)
+            hit = True
+        if "填报时间" in k or "填报日期" in k:
+            hit = True
+        m = re.search(r"^(?:附件\d*(?:-\d+)?[:]?)?(.*?)(?:部门)?整体支出绩效(?:自评|评价)?(?:报告|表)", k)
+        if m and "部门整体支出绩效" in k:
+            hit = True
+            if "报告" in k:
+                self.titles.append((m.group(1), loc))
+        if re.fullmatch(r"附件\d*(?:-\d+)?[:]?", k) or "基础数据表" in k or k.endswith("自评表"):
+            hit = True
+        if k.startswith("说明:") and len(k) > 8:
+            hit = True  # the form's own instructions
+        return hit
+
+    # -- paragraphs ----------------------------------------------------------
+    def paragraph(self, p: Paragraph) -> None:
+        text = clean(p.text)
+        if not text:
+            return
+        loc = _Loc("正文", p.index, None, p.line)
+        k = norm(text)
+        if _is_personal(k):
+            # keep what precedes the personal part (e.g. a 填报单位 on the same line)
+            cut = min(k.find(w) for w in PERSONAL if w in k)
+            head = ""
+            count = 0
+            for ch in text:
+                if count >= cut:
+                    break
+                head += ch
+                if not ch.isspace():
+                    count += 1
+            self.personal_skipped += 1
+            self.note(INFO, loc, "", "已略去个人信息（填表人、联系电话、签字等），未导入")
+            if head.strip():
+                self.scan_meta(head, loc)
+            return
+        if self.scan_meta(text, loc):
+            return
+        self.narrative.append(p)
+
+    # -- tables --------------------------------------------------------------
+    def grid(self, grid: Grid) -> None:
+        self.mode: str | None = None
+        self.header: tuple[Cell, ...] = ()
+        self.section_unit: str | None = None
+        self.ind_level1 = ""
+        self.ind_level2 = ""
+        self.project_parent: str | None = None
+        self.in_projects = False
+        for row in grid.rows:
+            self.row(grid, row)
+        for row in grid.rows:
+            for cell in row:
+                if (grid.index, cell.row, cell.col) in self.consumed:
+                    continue
+                if cell.value and not _ELLIPSIS.match(cell.key):
+                    self.note(WARNING, _cell_loc(grid, cell), cell.text, "未能识别、未导入的单元格")
+
+    def aligned(self, grid: Grid, row: tuple[Cell, ...], head: Cell) -> Cell | None:
+        """The cell of ``row`` under header cell ``head``."""
+        idx = self.header.index(head)
+        if len(row) == len(self.header):
+            return row[idx]
+        if self.doc.kind != "text":
+            for c in row:
+                if c.col <= head.col < c.col + c.span or head.col <= c.col < head.col + head.span:
+                    return c
+            return None
+        back = len(self.header) - idx
+        if back <= len(row):
+            return row[len(row) - back]
+        return None
+
+    def row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        keys = [c.key for c in row]
+        if any(_is_personal(k) for k in keys):
+            for c in row:
+                self.consume(grid, c)
+            self.personal_skipped += 1
+            self.note(INFO, _Loc(grid.name, row[0].row), "", "已略去个人信息（填表人、联系电话、签字等），未导入")
+            return
+        meta_cells = [c for c in row if c.key and self.scan_meta(c.text, _cell_loc(grid, c))]
+        for c in meta_cells:
+            self.consume(grid, c)
+        if meta_cells and all(not c.key or c in meta_cells for c in row):
+            return
+        kset = set(keys)
+        # ---- header rows ----
+        if any(k.endswith("编制数") or k in {"编制人数", "核定编制数"} for k in keys) and any(
+                "在职" in k for k in keys):
+            self.set_header(grid, row, "staff")
+            for k in keys:
+                m = re.match(r"(\d{4})年", k)
+                if m:
+                    self.year_weak.append(int(m.group(1)))
+            return
+        if kset & HEAD_PREV_ACTUAL or (kset & HEAD_CUR_ACTUAL and kset & HEAD_CUR_BUDGET
+                                       and not kset & HEAD_INITIAL):
+            self.set_header(grid, row, "control")
+            self.section_unit = self.unit
+            return
+        if (kset & HEAD_INITIAL or kset & HEAD_ADJUSTED) and (kset & HEAD_ACTUAL or kset & HEAD_RATE):
+            self.set_header(grid, row, "funds")
+            self.section_unit = self.unit
+            for c in row:
+                m = re.search(r"\((万元|元)\)", c.key)
+                if m:
+                    self.section_unit = m.group(1)
+            return
+        if "年度总体目标" in kset or any(k.startswith("年初预期") or k.startswith("预期目标") for k in keys):
+            self.set_header(grid, row, "goals")
+            return
+        if ("三级指标" in kset or "指标名称" in kset) and (kset & {"指标值", "目标值", "年度指标值", "完成值"}):
+            self.set_header(grid, row, "indicators")
+            return
+        if "偏差及原因分析" in kset or ("说明" in kset and "改进措施" in kset):
+            self.set_header(grid, row, "notes")
+            return
+        if "综合评定等级" in kset or "总分" in kset:
+            self.grade_row(grid, row)
+            return
+        # ---- data rows ----
+        if self.mode == "staff":
+            self.staff_row(grid, row)
+        elif self.mode == "control":
+            self.control_row(grid, row)
+        elif self.mode == "funds":
+            self.funds_row(grid, row)
+        elif self.mode == "goals":
+            self.goals_row(grid, row)
+        elif self.mode == "indicators":
+            self.indicator_row(grid, row)
+        elif self.mode == "notes":
+            for c in row:
+                self.consume(grid, c)
+                if c.value and c.key not in STRUCTURAL:
+                    self.note(INFO, _cell_loc(grid, c), c.text, "整体偏差原因或改进措施（文字），数据模型无对应列，未导入")
+        else:
+            for c in row:
+                if c.key in STRUCTURAL or _ELLIPSIS.match(c.key or "x"):
+                    self.consume(grid, c)
+
+    def set_header(self, grid: Grid, row: tuple[Cell, ...], mode: str) -> None:
+        self.mode = mode
+        self.header = row
+        self.project_parent = None
+        self.in_projects = False
+        for c in row:
+            self.consume(grid, c)
+
+    def head_cells(self, labels: set[str]) -> list[Cell]:
+        return [c for c in self.header if c.key in labels or _PAREN_TAIL.sub("", c.key) in labels]
+
+    # ---- 附件1-1 staffing ----
+    def staff_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        for head in self.header:
+            k = head.key
+            col = None
+            if k.endswith("编制数") or k in {"编制人数"}:
+                col = "quota"
+            elif "在职" in k:
+                col = "actual"
+            elif "退休" in k:
+                col = "retired"
+            cell = self.aligned(grid, row, head)
+            if cell is None:
+                continue
+            if col is None:
+                self.consume(grid, cell)
+                if cell.value and k == "控制率":
+                    self.note(INFO, _cell_loc(grid, cell), cell.text, "控制率为计算值（实际在职人数/编制数），未导入")
+                elif cell.value and k not in STRUCTURAL:
+                    self.note(WARNING, _cell_loc(grid, cell), cell.text, f"未识别的列「{clean(head.text)}」，未导入")
+                continue
+            v = self.money_value(grid, cell, P_CONTROL, None)
+            if v is not None:
+                self._put(self.staffing, col, v, f"人员「{_COLUMN_ZH[col]}」")
+        for c in row:
+            if not c.value:
+                self.consume(grid, c)
+
+    # ---- 附件1-1 spending control ----
+    def control_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        label = row[0]
+        self.consume(grid, label)
+        values = [(h, self.aligned(grid, row, h)) for h in self.header[1:]]
+        filled = [(h, c) for h, c in values if c is not None and c.value and c.value not in DASHES]
+        k = item_key(label.text)
+        if not k or _ELLIPSIS.match(k):
+            for _, c in values:
+                if c is not None and not (c.value and c.value not in DASHES):
+                    self.consume(grid, c)
+            if filled:
+                for _, c in filled:
+                    self.consume(grid, c)
+                    self.note(WARNING, _cell_loc(grid, c), c.text,
+                              "该行没有科目名称（空行或“……”行），数值未导入")
+            return
+        if k == "厉行节约保障措施":
+            for _, c in values:
+                if c is None:
+                    continue
+                self.consume(grid, c)
+                if c.value:
+                    self.note(INFO, _cell_loc(grid, c), c.text, "厉行节约保障措施（文字），数据模型无对应列，未导入")
+            return
+        item = canonical_finance(label.text)
+        parent: str | None = None
+        explicit = False
+        category = False
+        if item is not None:
+            self.in_projects = item == "项目支出"
+            self.project_parent = "项目支出" if self.in_projects else None
+        else:
+            shown = re.sub(r"^\s*其中\s*[:：]?\s*", "", clean(label.text))
+            shown = clean(_NUMBERING.sub("", unicodedata.normalize("NFKC", shown).strip(), count=1))
+            shown = re.sub(r"\s*[（(][^（）()]*[）)]$", "", shown).strip()
+            category = bool(re.search(r"一行[）)]?$", norm(label.text))) or norm(shown) in PROJECT_CATEGORIES
+            if self.in_projects and shown:
+                item, explicit = shown, True
+                parent = "项目支出" if category else (self.project_parent or "项目支出")
+            else:
+                for h, c in values:
+                    if c is not None:
+                        self.consume(grid, c)
+                for h, c in filled:
+                    self.note(WARNING, _cell_loc(grid, c), c.text,
+                              f"未识别的科目「{clean(label.text)}」（{clean(h.text)}），未导入")
+                return
+        for h, c in values:
+            if c is None:
+                continue
+            hk = _PAREN_TAIL.sub("", h.key)
+            if hk in HEAD_PREV_ACTUAL:
+                offset, column = -1, "actual"
+            elif hk in HEAD_CUR_ACTUAL:
+                offset, column = 0, "actual"
+            elif hk in HEAD_CUR_BUDGET:
+                offset, column = 0, "adjusted_budget"
+            else:
+                self.consume(grid, c)
+                if c.value:
+                    self.note(WARNING, _cell_loc(grid, c), c.text, f"未识别的列「{clean(h.text)}」，未导入")
+                continue
+            v = self.money_value(grid, c, P_CONTROL, self.section_unit or "万元")
+            if v is not None:
+                self.put_finance(offset, item, column, v, parent, explicit)
+        if category:
+            self.project_parent = item
+        if item == "压缩一般性支出" and filled:
+            self.note(WARNING, _cell_loc(grid, label), label.text,
+                      "「压缩一般性支出」没有上级科目，已作为备忘项导入")
+
+    # ---- 附件1-2 funds ----
+    def funds_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        labels = [(i, c) for i, c in enumerate(row) if canonical_finance(c.text) is not None]
+        total = [c for _, c in labels if canonical_finance(c.text) == "年度资金总额"]
+        unit = self.section_unit or "万元"
+        if total:
+            self.consume(grid, total[0])
+            for head in self.header:
+                hk = _PAREN_TAIL.sub("", head.key)
+                cell = self.aligned(grid, row, head)
+                if cell is None or cell is total[0]:
+                    continue
+                if hk in HEAD_INITIAL:
+                    v = self.money_value(grid, cell, P_FUNDS, unit)
+                    if v:
+                        self.put_finance(0, "年度资金总额", "initial_budget", v)
+                elif hk in HEAD_ADJUSTED:
+                    v = self.money_value(grid, cell, P_FUNDS, unit)
+                    if v:
+                        self.put_finance(0, "年度资金总额", "adjusted_budget", v)
+                elif hk in HEAD_ACTUAL:
+                    v = self.money_value(grid, cell, P_FUNDS, unit)
+                    if v:
+                        self.put_finance(0, "年度资金总额", "actual", v)
+                elif hk in HEAD_RATE:
+                    v = self.text_value(grid, cell)
+                    if v:
+                        self._put(self.evaluations, "execution_rate", v, "执行率")
+                elif hk in HEAD_WEIGHT:
+                    v = self.text_value(grid, cell)
+                    if v:
+                        self._put(self.evaluations, "execution_weight", v, "执行率分值")
+                elif hk in HEAD_SCORE:
+                    v = self.text_value(grid, cell)
+                    if v:
+                        self._put(self.evaluations, "execution_score", v, "执行率得分")
+            for c in row:
+                if not c.value:
+                    self.consume(grid, c)
+            return
+        for c in row:
+            if c.key in STRUCTURAL or not c.value:
+                self.consume(grid, c)
+        n_money = len(self.head_cells(HEAD_INITIAL | HEAD_ADJUSTED | HEAD_ACTUAL))
+        for j, (i, lab) in enumerate(labels):
+            end = labels[j + 1][0] if j + 1 < len(labels) else len(row)
+            vals = [c for c in row[i + 1:end]]
+            item = canonical_finance(lab.text)
+            self.consume(grid, lab)
+            if item is None:
+                continue
+            if len(vals) == 1:
+                columns = ["adjusted_budget"]
+            elif len(vals) == n_money and n_money > 1:
+                heads = self.head_cells(HEAD_INITIAL | HEAD_ADJUSTED | HEAD_ACTUAL)
+                columns = ["initial_budget" if _PAREN_TAIL.sub("", h.key) in HEAD_INITIAL else
+                           "adjusted_budget" if _PAREN_TAIL.sub("", h.key) in HEAD_ADJUSTED else "actual"
+                           for h in heads]
+            else:
+                for c in vals:
+                    self.consume(grid, c)
+                    if c.value:
+                        self.note(WARNING, _cell_loc(grid, c), c.text,
+                                  f"「{clean(lab.text)}」后的数值个数（{len(vals)}）无法对应到列，未导入")
+                continue
+            for column, c in zip(columns, vals):
+                v = self.money_value(grid, c, P_FUNDS, unit)
+                if v:
+                    self.put_finance(0, item, column, v)
+
+    # ---- 附件1-2 goals ----
+    def goals_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        goal_head = next((c for c in self.header if c.key.startswith("年初预期") or c.key.startswith("预期目标")
+                          or c.key in {"年度目标", "目标"}), None)
+        result_head = next((c for c in self.header if "完成情况" in c.key or c.key.startswith("实际完成")), None)
+        gcell = self.aligned(grid, row, goal_head) if goal_head is not None else None
+        rcell = self.aligned(grid, row, result_head) if result_head is not None else None
+        goals = split_numbered(gcell.text) if gcell is not None else []
+        results = split_numbered(rcell.text) if rcell is not None else []
+        for c in row:
+            if c is not gcell and c is not rcell:
+                self.consume(grid, c)
+                if c.value and c.key not in STRUCTURAL:
+                    self.note(WARNING, _cell_loc(grid, c), c.text, "年度总体目标表中未识别的单元格，未导入")
+        for c in (gcell, rcell):
+            if c is not None:
+                self.consume(grid, c)
+        for i in range(max(len(goals), len(results))):
+            g = _Val(goals[i], gcell.text, _cell_loc(grid, gcell), P_FUNDS) if i < len(goals) else None
+            r = _Val(results[i], rcell.text, _cell_loc(grid, rcell), P_FUNDS) if i < len(results) else None
+            self.goals.append((g, r))
+
+    # ---- 附件1-2 indicators ----
+    def indicator_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        got: dict[str, Cell] = {}
+        for head in self.header:
+            col = IND_HEADS.get(_PAREN_TAIL.sub("", head.key)) or IND_HEADS.get(head.key)
+            cell = self.aligned(grid, row, head)
+            if cell is None:
+                continue
+            if col is None:
+                self.consume(grid, cell)
+                if cell.value and cell.key not in STRUCTURAL:
+                    self.note(WARNING, _cell_loc(grid, cell), cell.text, f"未识别的列「{clean(head.text)}」，未导入")
+                continue
+            got[col] = cell
+        for c in row:
+            if c.key in STRUCTURAL or not c.value:
+                self.consume(grid, c)
+        if "level1" in got and got["level1"].value:
+            cell = got["level1"]
+            self.consume(grid, cell)
+            k = norm(cell.text)
+            m = re.search(r"\((\d+(?:\.\d+)?)分\)", k)
+            lvl = re.sub(r"\([^()]*\)", "", k)
+            lvl = re.sub(r"指标$", "", lvl) or lvl
+            if lvl != self.ind_level1:
+                self.ind_level2 = ""
+            self.ind_level1 = lvl
+            if m:
+                self.note(INFO, _cell_loc(grid, cell), cell.text,
+                          f"一级指标「{lvl}」标注分值 {m.group(1)} 分；数据模型无对应列，仅记于此")
+        if "level2" in got and got["level2"].value:
+            self.consume(grid, got["level2"])
+            self.ind_level2 = got["level2"].value
+        fields = ("name", "target", "actual", "weight", "score", "direction", "reason")
+        present = {f: got[f] for f in fields if f in got and got[f].value}
+        for f in fields:
+            if f in got:
+                self.consume(grid, got[f])
+        if not present:
+            return
+        if set(present) == {"name"} and _ELLIPSIS.match(present["name"].key):
+            return
+        ind: dict[str, _Val] = {}
+        if self.ind_level1:
+            src = got.get("level1")
+            ind["level1"] = _Val(self.ind_level1, src.text if src else "", _cell_loc(grid, src or row[0]), P_FUNDS)
+        if self.ind_level2:
+            src = got.get("level2")
+            ind["level2"] = _Val(self.ind_level2, src.text if src else "", _cell_loc(grid, src or row[0]), P_FUNDS)
+        for f, c in present.items():
+            ind[f] = _Val(c.value, c.text, _cell_loc(grid, c), P_FUNDS)
+        if "name" not in ind:
+            self.note(WARNING, _cell_loc(grid, row[0]), " | ".join(c.value for c in present.values()),
+                      "绩效指标行没有三级指标名称，仍按一行指标导入")
+        self.indicators.append(ind)
+
+    # ---- grade / totals ----
+    def grade_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
+        self.mode = None
+        i = 0
+        pending_total: list[str] = []
+        while i < len(row):
+            c = row[i]
+            k = c.key
+            self.consume(grid, c)
+            if k in {"综合评定等级", "评定等级", "等级"}:
+                if i + 1 < len(row):
+                    v = self.text_value(grid, row[i + 1])
+                    if v:
+                        self._put(self.evaluations, "grade", v, "综合评定等级")
+                    i += 1
+            elif k == "总分":
+                pending_total = ["total_weight", "total_score"]
+            elif k in HEAD_SCORE and pending_total:
+                pending_total = ["total_score"]
+            elif pending_total and c.value:
+                v = self.text_value(grid, c)
+                col = pending_total.pop(0)
+                if v:
+                    self._put(self.evaluations, col, v, "总分" if col == "total_weight" else "总得分")
+            i += 1
+
+    # -- narrative -------------------------------------------------------------
+    def narrative_facts(self) -> None:
+        paras = self.narrative
+        if not paras:
+            return
+        text = ""
+        starts: list[tuple[int, Paragraph]] = []
+        for p in paras:
+            starts.append((len(text), p))
+            text += clean(p.text) + "\n"
+
+        def loc_at(pos: int) -> _Loc:
+            owner = starts[0][1]
+            for s, p in starts:
+                if s <= pos:
+                    owner = p
+                else:
+                    break
+            return _Loc("正文", owner.index, None, owner.line)
+
+        num = _NUM_RE
+        for m in re.finditer(rf"在职(?:人员|人数|职工)?(?:共)?\s*({num})\s*[人名]", text):
+            self._put(self.staffing, "actual", _Val(_ascii(m.group(1)), m.group(0), loc_at(m.start()), P_NARRATIVE),
+                      "人员「实际在职人数」")
+        for m in re.finditer(rf"退休(?:人员|人数|职工)?(?:共)?\s*({num})\s*[人名]", text):
+            self._put(self.staffing, "retired", _Val(_ascii(m.group(1)), m.group(0), loc_at(m.start()), P_NARRATIVE),
+                      "人员「退休人数」")
+        plain = [m for m in re.finditer(rf"(?<![政业勤关])编制(?:数|人数)?(?:为|共)?\s*({num})\s*[个名人]", text)]
+        parts = [m for m in re.finditer(rf"(?:行政|事业|工勤|机关)编制(?:数)?\s*({num})\s*[个名人]", text)]
+        if plain:
+            m = plain[0]
+            self._put(self.staffing, "quota", _Val(_ascii(m.group(1)), m.group(0), loc_at(m.start()), P_NARRATIVE),
+                      "人员「编制数」")
+        elif parts:
+            total = sum(Decimal(_ascii(m.group(1))) for m in parts)
+            raw = "；".join(m.group(0) for m in parts)
+            self._put(self.staffing, "quota", _Val(_fmt_decimal(total), raw, loc_at(parts[0].start()), P_NARRATIVE),
+                      "人员「编制数」")
+        money = rf"({num})\s*(万元|元)"
+        for m in re.finditer(rf"一般公共预算(?:财政拨款)?支出(?:合计|共计)?\s*{money}", text):
+            self.put_finance(0, "一般公共预算", "actual",
+                             _Val(_ascii(m.group(1)), m.group(0), loc_at(m.start()), P_NARRATIVE, m.group(2)))
+        for m in re.finditer(rf"年末结转(?:结余)?(?:资金)?\s*{money}", text):
+            self.put_finance(0, "年末结转结余", "actual",
+                             _Val(_ascii(m.group(1)), m.group(0), loc_at(m.start()), P_NARRATIVE, m.group(2)))
+        self.breakdown(text, loc_at)
+
+    def breakdown(self, text: str, loc_at) -> None:
+        """基本支出 breakdown: （1）人员经费 items, （2）公用经费 items."""
+        for block in re.finditer(r"[^\n]*基本支出[^\n]*(?:\n[^\n]*)*?(?=\n[^\n]*?(?:[七八九十]、|存在的问题)|\Z)", text):
+            seg_start = block.start()
+            seg = block.group(0)
+            markers = list(re.finditer(r"[（(]\s*([12１２])\s*[）)]", seg))
+            if len(markers) < 1:
+                continue
+            for j, mk in enumerate(markers):
+                g_start = mk.end()
+                g_end = markers[j + 1].start() if j + 1 < len(markers) else len(seg)
+                group = seg[g_start:g_end]
+                default = "人员经费" if _ascii(mk.group(1)) == "1" else "公用经费"
+                header: str | None = None
+                pairs = list(re.finditer(rf"([^，,；;。:：、（）()\n0-9０-９]+?)\s*({_NUM_RE})\s*(万元|元)", group))
+                for n, pm in enumerate(pairs):
+                    name = re.sub(r"^(?:其中|分别为|分别是|包括|主要包括|主要是|主要为|为|是|和|及|共计|合计)+", "",
+                                  pm.group(1).strip())
+                    if not name:
+                        continue
+                    base = re.sub(r"支出$", "", name)
+                    loc = loc_at(seg_start + g_start + pm.start())
+                    val = _Val(_ascii(pm.group(2)), pm.group(0), loc, P_NARRATIVE, pm.group(3))
+                    if n == 0 and base in ("人员经费", "公用经费"):
+                        header = base
+                        self.put_finance(0, base, "actual", val)
+                        continue
+                    known = canonical_finance(name)
+                    if known in ("人员经费", "公用经费", "基本支出", "项目支出"):
+                        self.put_finance(0, known, "actual", val)
+                        continue
+                    self.put_finance(0, name, "actual", val, header or default, True)
+            break
+
+    # -- results -------------------------------------------------------------
+    def run(self) -> None:
+        for remark in self.doc.remarks:
+            self.note(WARNING, "文件", "", remark)
+        for block in self.doc.blocks:
+            if isinstance(block, Paragraph):
+                self.paragraph(block)
+            else:
+                self.grid(block)
+        self.narrative_facts()
+
+
+_COLUMN_ZH = {"initial_budget": "年初预算数", "adjusted_budget": "全年预算数", "actual": "执行数",
+              "quota": "编制数", "retired": "退休人数"}
+
+
+def _ascii(s: str) -> str:
+    return unicodedata.normalize("NFKC", s)
+
+
+def split_numbered(text: str) -> list[str]:
+    """Split a goals cell into items; numbering like ``1、`` is stripped.
+
+    >>> split_numbered("1、 甲\\n2、乙。\\n续")
+    ['甲', '乙。续']
+    >>> split_numbered("1、甲；2、乙")
+    ['甲；', '乙']
+    >>> split_numbered("  ")
+    []
+    """
+    text = clean(text)
+    if not text:
+        return []
+    num = r"(?:[0-9０-９]{1,2}|[一二三四五六七八九十])\s*[、.．)）]"
+    items: list[str] = []
+    for line in text.split("\n"):
+        s = line.strip()
+        if not s:
+            continue
+        pieces = re.split(rf"(?:(?<=^)|(?<=[。；;!！]))\s*(?={num})", s)
+        for piece in pieces:
+            if not piece.strip():
+                continue
+            if re.match(rf"^\s*[（(]?{num}", piece) or not items:
+                items.append(re.sub(rf"^\s*[（(]?{num}\s*", "", piece).strip())
+            else:
+                items[-1] += piece.strip()
+    return [i for i in items if i]
+
+
+# --------------------------------------------------------------------------- #
+# identity: department and year
+# --------------------------------------------------------------------------- #
+
+_REGION = re.compile(r"^(.{1,10}?(?:县|区|旗))")
+_REGION_CITY = re.compile(r"^(.{1,6}?市)")
+_REPORT_WORDS = re.compile(
+    r"附件\d*(?:-\d+)?|(?:部门)?整体支出绩效(?:自评|评价)?(?:报告|表)?|基础数据表|自评表|自评报告|绩效自评|"
+    r"\d{4}年度?|\(\d{4}\)|[_\-\s.()（）]+")
+
+
+def split_region(text: str) -> tuple[str, str]:
+    """Split ``衡阳县网信办`` into (region, rest).
+
+    >>> split_region("衡阳县网信办")
+    ('衡阳县', '网信办')
+    >>> split_region("网信办")
+    ('', '网信办')
+    """
+    m = _REGION.match(text) or _REGION_CITY.match(text)
+    if m and len(text) > len(m.group(1)):
+        return m.group(1), text[len(m.group(1)):]
+    if m and len(text) == len(m.group(1)):
+        return m.group(1), ""
+    return "", text
+
+
+def dept_slug(region: str, name: str) -> str:
+    """A stable ASCII id for a department: ``dept-`` + 8 hex of sha1(region+name).
+
+    >>> dept_slug("衡阳县", "网信办") == dept_slug("衡阳县", "网信办")
+    True
+    >>> dept_slug("衡阳县", "网信办").startswith("dept-")
+    True
+    """
+    return "dept-" + hashlib.sha1((region + name).encode("utf-8")).hexdigest()[:8]
+
+
+def interpret(doc: Document, sha1: str, dept_id: str | None = None, year: int | None = None) -> ImportedReport:
+    """Interpret a document into an :class:`ImportedReport`.
+
+    Raises
+    ------
+    ReportImportError
+        When nothing of a report was recognised, or the department or the
+        fiscal year cannot be determined.
+    """
+    it = _Interpreter(doc)
+    it.run()
+    has_facts = bool(it.finance or it.staffing or it.indicators or it.evaluations or it.goals)
+    if not has_facts:
+        raise ReportImportError(doc.file, "未找到可识别的报告内容（附件1-1 基础数据表、附件1-2 自评表或正文中的资金数据）")
+
+    stem_key = norm(Path(doc.file).stem)
+    # ---- year ----
+    found_year: int | None = None
+    if it.year_strong:
+        found_year = it.year_strong[0][0]
+    else:
+        m = re.search(r"(20\d{2})", stem_key)
+        if m:
+            found_year = int(m.group(1))
+        elif it.year_weak:
+            found_year = it.year_weak[0]
+        else:
+            years = Counter(int(m.group(1)) for p in it.narrative for m in re.finditer(r"(20\d{2})年", norm(p.text)))
+            if years:
+                found_year = years.most_common(1)[0][0]
+    if year is not None:
+        if found_year is not None and found_year != year:
+            it.note(WARNING, "年度", str(found_year), f"报告所写年度 {found_year} 与指定的 --year {year} 不同，按指定年度导入")
+        final_year = year
+    elif found_year is None:
+        raise ReportImportError(doc.file, "无法确定年度（标题、表头与文件名中均未写明），请用 --year 指定")
+    else:
+        final_year = found_year
+    # ---- department ----
+    region, name, full_name = "", "", ""
+    for title, _ in it.titles:
+        t = re.sub(r"\d{4}年度?", "", title)
+        r, rest = split_region(t)
+        region = region or r
+        name = name or rest
+    if it.dept_names:
+        fill = it.dept_names[0][0]
+        r, rest = split_region(norm(fill))
+        if r:
+            region = region or r
+            full_name = fill
+        name = rest or name
+    if not name or not region:
+        stem = _REPORT_WORDS.sub(" ", unicodedata.normalize("NFKC", Path(doc.file).stem)).strip()
+        stem = stem.split()[0] if stem.split() else ""
+        r, rest = split_region(stem)
+        region = region or r
+        if not name and rest and not re.fullmatch(r"[\w\-]*", rest, flags=re.ASCII):
+            name = rest
+    if dept_id is None:
+        if not name:
+            raise ReportImportError(doc.file, "无法确定部门（填报单位、标题与文件名中均未写明），请用 --dept-id 指定")
+        dept_id = dept_slug(region, name)
+    if not name:
+        it.note(WARNING, "部门", "", "未能从报告中读出部门名称，departments.name 留空")
+
+    return _build(it, doc, sha1, dept_id, final_year, name, region, full_name)
+
+
+def _build(it: _Interpreter, doc: Document, sha1: str, dept_id: str, year: int, name: str, region: str,
+           full_name: str) -> ImportedReport:
+    prov: list[dict] = []
+
+    def add_prov(table: str, y: int, key: str, column: str, v: _Val) -> None:
+        prov.append({"table": table, "dept_id": dept_id, "year": str(y), "key": key, "column": column,
+                     "raw": scrub(v.raw), "file": doc.file, "doc_table": v.loc.doc_table,
+                     "row": "" if v.loc.row is None else str(v.loc.row),
+                     "col": "" if v.loc.col is None else str(v.loc.col),
+                     "line": "" if v.loc.line is None else str(v.loc.line),
+                     "report_year": str(year), "file_sha1": sha1})
+
+    tables: dict[str, list[dict]] = {k: [] for k in CONTRACT_COLUMNS}
+    tables["departments"].append({"dept_id": dept_id, "name": name or None, "region": region or None,
+                                  "full_name": full_name or None, "note": None})
+    order = ["年度资金总额", *SOURCE_ITEMS, *NATURE_ITEMS]
+    memo = {"三公经费", "公务用车购置和维护经费", "公务用车购置", "公务用车运行维护", "公务接待", "因公出国(境)",
+            "政府采购", "年末结转结余", "压缩一般性支出"}
+
+    def rank(entry: tuple[int, tuple[tuple[int, str], _FinRow]]) -> tuple:
+        n, ((offset, item), _) = entry
+        group = 0 if item in order else (2 if item in memo else 1)
+        return (-offset, group, order.index(item) if item in order else n)
+
+    ranked = [e[1] for e in sorted(enumerate(it.finance.items()), key=rank)]
+    for (offset, item), row in ranked:
+        if not row.cols:
+            continue
+        y = year + offset
+        rec = {"dept_id": dept_id, "year": str(y), "item": item, "parent": row.parent,
+               "initial_budget": None, "adjusted_budget": None, "actual": None, "unit": row.unit or "万元"}
+        for column, v in row.cols.items():
+            rec[column] = v.value
+            add_prov("finance", y, item, column, v)
+        tables["finance"].append(rec)
+    if it.staffing:
+        rec = {"dept_id": dept_id, "year": str(year), "quota": None, "actual": None, "retired": None}
+        for column, v in it.staffing.items():
+            rec[column] = v.value
+            add_prov("staffing", year, "", column, v)
+        tables["staffing"].append(rec)
+    for seq, ind in enumerate(it.indicators, start=1):
+        rec = {c: None for c in CONTRACT_COLUMNS["indicators"]}
+        rec.update(dept_id=dept_id, year=str(year))
+        for column, v in ind.items():
+            rec[column] = v.value
+            add_prov("indicators", year, str(seq), column, v)
+        tables["indicators"].append(rec)
+    for seq, (g, r) in enumerate(it.goals, start=1):
+        rec = {"dept_id": dept_id, "year": str(year), "goal": g.value if g else None, "result": r.value if r else None}
+        if g:
+            add_prov("goals", year, str(seq), "goal", g)
+        if r:
+            add_prov("goals", year, str(seq), "result", r)
+        tables["goals"].append(rec)
+    if it.evaluations:
+        rec = {c: None for c in CONTRACT_COLUMNS["evaluations"]}
+        rec.update(dept_id=dept_id, year=str(year))
+        for column, v in it.evaluations.items():
+            rec[column] = v.value
+            add_prov("evaluations", year, "", column, v)
+        tables["evaluations"].append(rec)
+    frames = {k: pd.DataFrame(rows, columns=CONTRACT_COLUMNS[k], dtype="str") for k, rows in tables.items()}
+    return ImportedReport(
+        file=doc.file, dept_id=dept_id, year=year, name=name, region=region, sha1=sha1, tables=frames,
+        provenance=pd.DataFrame(prov, columns=PROVENANCE_COLUMNS, dtype="str"),
+        log=pd.DataFrame(it.log, columns=LOG_COLUMNS, dtype="str"),
+    )
