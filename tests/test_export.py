@@ -1,0 +1,317 @@
+"""HTML/PDF export: no code, no remote resources, embedded images, bundled font, A4."""
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from perfeval import _fonts
+from perfeval._export import (
+    MAX_STEM_BYTES,
+    safe_filename,
+    to_html,
+    to_pdf,
+    unique_stems,
+    write_text_atomic,
+)
+
+POPPLER = all(shutil.which(t) for t in ("pdffonts", "pdftotext", "pdftoppm"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdffonts/pdftotext/pdftoppm) not installed")
+
+# Spaced so that pdftotext -bbox gives one box per character (see test_pdf_glyphs_are_not_tofu).
+PROBE = "预 算 执 行 率 绩 效 评 价 部 门"
+
+
+def _png_b64() -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _fonts.use_cjk_font()
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.bar(["基本支出", "项目支出"], [3, 5])
+    ax.set_title("支出结构")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=60)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def executed_notebook(rows: int = 80) -> nbformat.NotebookNode:
+    """An 'executed' notebook built by hand: markdown, chart, table, stderr, params."""
+    import pandas as pd
+
+    params = new_code_cell("dept_id = 'x'  # SECRET_PARAM_SOURCE")
+    params.metadata["tags"] = ["parameters"]
+    injected = new_code_cell("dept_id = 'hyx'  # INJECTED_SOURCE")
+    injected.metadata["tags"] = ["injected-parameters"]
+    chart = new_code_cell(
+        "fig, ax = plt.subplots()  # CHART_SOURCE",
+        outputs=[
+            new_output("stream", name="stderr", text="UserWarning: STDERR_NOISE\n"),
+            new_output("display_data", data={"image/png": _png_b64(), "text/plain": "<Figure>"}),
+        ],
+        execution_count=3,
+    )
+    frame = pd.DataFrame({"项目": [f"科目{i}" for i in range(rows)], "金额（万元）": [i * 1.5 for i in range(rows)]})
+    table = new_code_cell(
+        "frame  # TABLE_SOURCE",
+        outputs=[new_output("execute_result", data={"text/html": frame.to_html(), "text/plain": "frame"},
+                            execution_count=4)],
+        execution_count=4,
+    )
+    hidden = new_code_cell("x = 1  # HIDDEN", outputs=[new_output("stream", name="stdout", text="HIDDEN_OUT\n")])
+    hidden.metadata["tags"] = ["remove_cell"]
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 部门整体支出绩效自评分析报告"),
+        params,
+        injected,
+        new_markdown_cell(f"## 一、预算执行\n\n{PROBE}\n\n预算执行率≥95%，偏差≤5%，①②。"),
+        chart,
+        table,
+        hidden,
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+@pytest.fixture(scope="module")
+def nb() -> nbformat.NotebookNode:
+    return executed_notebook()
+
+
+@pytest.fixture(scope="module")
+def html(nb) -> str:
+    return to_html(nb)
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory, html) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "报告.pdf"
+    to_pdf(html, path)
+    return path
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_has_no_code_and_no_prompts(html):
+    for marker in ("CHART_SOURCE", "TABLE_SOURCE", "SECRET_PARAM_SOURCE", "INJECTED_SOURCE", "HIDDEN"):
+        assert marker not in html
+    assert "In&nbsp;[" not in html and "Out[" not in html
+    assert 'class="input' not in html and "jp-InputArea" not in html
+
+
+def test_html_has_no_remote_resources(html):
+    assert not re.search(r"<script[^>]*src=[\"']?(https?:)?//", html, re.I)
+    assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", html, re.I)
+    assert "@import" not in html
+    assert "<script" not in html.lower()
+
+
+def test_html_embeds_images_and_keeps_text_and_tables(html, nb):
+    srcs = re.findall(r'<img[^>]*src="([^"]*)"', html)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert "部门整体支出绩效自评分析报告" in html and "预算执行率≥95%" in html
+    assert "<table" in html and "科目79" in html
+    assert "STDERR_NOISE" not in html  # warnings are not for readers
+    assert "<title>部门整体支出绩效自评分析报告</title>" in html
+    assert len(html) < 200_000  # the font is not inlined in the HTML
+
+
+def test_to_html_does_not_mutate_notebook():
+    original = executed_notebook(rows=3)
+    copy = nbformat.from_dict(nbformat.reads(nbformat.writes(original), as_version=4))
+    to_html(original)
+    assert nbformat.writes(original) == nbformat.writes(copy)
+
+
+def test_remote_scripts_in_outputs_are_removed():
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output(
+        "display_data",
+        data={"text/html": '<script src="https://cdn.example.org/lib.js"></script>'
+                           '<link rel="stylesheet" href="http://cdn.example.org/a.css">'
+                           '<style>@import url("https://fonts.example.org/x.css");</style><b>保留</b>'})])])
+    out = to_html(nb)
+    assert "example.org" not in out and "<b>保留</b>" in out
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _pdffonts(path: Path) -> list[list[str]]:
+    text = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in text.splitlines()[2:] if line.strip()]
+
+
+@needs_poppler
+def test_pdf_embeds_only_the_bundled_font_and_no_type3(pdf):
+    rows = _pdffonts(pdf)
+    assert rows, "no fonts listed"
+    ps_name = _fonts.FONT_FAMILY.replace(" ", "-")
+    ours = [r for r in rows if r[0].split("+")[-1].startswith(ps_name)]
+    assert ours, rows
+    text = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Type 3" not in text
+    for line in text.splitlines()[2:]:
+        cols = line.split()
+        # columns: name, type (1-3 words), encoding, emb, sub, uni, object ID (2)
+        emb = cols[-5]
+        assert emb == "yes", line
+    assert all(r[0].split("+")[-1].startswith(ps_name) for r in rows), rows  # no system font used
+
+
+@needs_poppler
+def test_pdf_is_a4_with_page_numbers_and_repeated_headers(pdf):
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert size and abs(float(size[1]) - 595.28) < 1 and abs(float(size[2]) - 841.89) < 1
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert pages >= 2  # 80 table rows do not fit one page
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    per_page = [re.sub(r"\s+", "", page) for page in text.split("\f")]
+    assert f"第1页/共{pages}页" in per_page[0]
+    assert f"第2页/共{pages}页" in per_page[1]
+    assert "金额（万元）" in per_page[1]  # table header repeated on the continuation page
+
+
+@needs_poppler
+def test_pdf_text_is_real_chinese(pdf):
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "部门整体支出绩效自评分析报告" in text
+    assert "预算执行率≥95%" in text
+    assert "HIDDEN_OUT" not in text and "CHART_SOURCE" not in text
+
+
+@needs_poppler
+def test_pdf_glyphs_are_not_tofu(pdf, tmp_path):
+    """Render page 1 and compare the pixels of each probe character.
+
+    A missing glyph is drawn as the same ``.notdef`` box whatever the character,
+    so the crops of different characters would be (nearly) identical.  Real
+    glyphs have ink and differ from one another.  Character boxes come from
+    ``pdftotext -bbox`` (the probe characters are separated by spaces).
+    """
+    from PIL import Image, ImageChops
+
+    dpi = 100
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    page = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    boxes = {}
+    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.)</word>', bbox):
+        ch = m[5]
+        if ch in PROBE and ch not in boxes:
+            k = dpi / 72
+            boxes[ch] = tuple(round(float(v) * k) for v in m.groups()[:4])
+    chars = [c for c in PROBE.split()]
+    assert set(boxes) == set(chars), (boxes, bbox[:500])
+    w = min(b[2] - b[0] for b in boxes.values())
+    h = min(b[3] - b[1] for b in boxes.values())
+    crops = {c: page.crop((b[0], b[1], b[0] + w, b[1] + h)) for c, b in boxes.items()}
+    for c, crop in crops.items():
+        dark = sum(crop.histogram()[:128])
+        assert dark > 0.05 * w * h / 4, (c, dark)  # some ink
+    diffs = []
+    for i, a in enumerate(chars):
+        for b in chars[i + 1:]:
+            d = ImageChops.difference(crops[a], crops[b])
+            diffs.append(sum(d.histogram()[97:]) / (w * h))
+    assert min(diffs) > 0.03, min(diffs)  # measured ≈0.14 for real glyphs; identical boxes give 0  # every pair of characters looks different
+
+
+def test_to_pdf_is_atomic_and_leaves_no_temp_files(tmp_path, html):
+    target = tmp_path / "out" / "r.pdf"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    to_pdf(html, target)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["r.pdf"]
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "a.html"
+    write_text_atomic(target, "旧")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_text_atomic(target, "新")
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "旧"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]
+
+
+# --------------------------------------------------------------------------- names
+
+WINDOWS_FORBIDDEN = set('<>:"/\\|?*')
+
+
+def _assert_safe(stem: str) -> None:
+    assert stem and stem not in {".", ".."}
+    assert not (set(stem) & WINDOWS_FORBIDDEN)
+    assert all(unicodedata.category(c)[0] != "C" for c in stem)
+    assert not stem.startswith((".", "-", " ")) and not stem.endswith((".", " "))
+    assert len(stem.encode("utf-8")) <= MAX_STEM_BYTES
+    assert stem.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT1"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("../x", "x"),
+        ("..\\..\\etc\\passwd", "etc_passwd"),
+        ('a/b\\c:d*?"<>|', "a_b_c_d"),
+        ("CON", "_CON"),
+        ("nul.txt", "_nul.txt"),
+        ("com1", "_com1"),
+        ("", "未命名"),
+        ("   ", "未命名"),
+        ("...", "未命名"),
+        (None, "未命名"),
+        ("衡阳县网信办（本级）", "衡阳县网信办（本级）"),
+        ("教育局\n\t 2021", "教育局 2021"),
+        ("a\x00b\x1fc", "a_b_c"),
+        ("部门\u200b名称", "部门名称"),
+        ("📊 财政局 🎉", "📊 财政局 🎉"),
+    ],
+)
+def test_safe_filename_examples(raw, expected):
+    assert safe_filename(raw) == expected
+    _assert_safe(safe_filename(raw))
+
+
+def test_safe_filename_length_limit_keeps_whole_characters():
+    stem = safe_filename("部" * 300)
+    _assert_safe(stem)
+    assert set(stem) == {"部"} and len(stem) == MAX_STEM_BYTES // 3
+    ascii_stem = safe_filename("x" * 300)
+    assert ascii_stem == "x" * MAX_STEM_BYTES
+
+
+def test_safe_filename_really_creates_files(tmp_path):
+    hostile = ["../x", 'a/b\\c:d*?"<>|', "CON", "x" * 300, "", "😀" * 80, "..", "/", "\\\\server\\share"]
+    for raw in hostile:
+        path = tmp_path / (safe_filename(raw) + ".ipynb")
+        path.write_text("{}", encoding="utf-8")
+        assert path.parent == tmp_path and path.exists()
+
+
+def test_unique_stems_disambiguates_collisions():
+    stems = unique_stems(["财政/局", "财政:局", "Ab", "aB", "教育局"])
+    assert stems == ["财政_局", "财政_局_2", "Ab", "aB_2", "教育局"]
+    assert len({s.casefold() for s in stems}) == len(stems)
