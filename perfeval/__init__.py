@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "save_dataset": "_dataset",
     "DatasetError": "_errors",
     "PerfevalError": "_errors",
+    "FrameworkError": "_errors",
     "Problem": "_errors",
     "ParsedValue": "_values",
     "parse_value": "_values",

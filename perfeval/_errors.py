@@ -83,7 +83,7 @@ class DatasetError(PerfevalError):
         return pd.DataFrame([asdict(p) for p in self.problems_list], columns=PROBLEM_COLUMNS)
 
 
-class FrameworkError(PerfevalError):
+class FrameworkError(PerfevalError, ValueError):
     """A scoring framework file is missing or malformed."""
 
 

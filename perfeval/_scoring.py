@@ -23,6 +23,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from perfeval._errors import FrameworkError
 from perfeval._schema import CARRYOVER_ITEM, ROOT_ITEM
 
 FRAMEWORKS_DIR: Path = Path(__file__).resolve().parent / "frameworks"
@@ -44,10 +45,6 @@ __all__ = [
     "load_framework",
     "rescore",
 ]
-
-
-class FrameworkError(ValueError):
-    """A framework file is missing, unreadable or malformed (Chinese message)."""
 
 
 # --------------------------------------------------------------------------- model
