@@ -905,7 +905,12 @@ def _select(frame: pd.DataFrame, keys: set[tuple[str, int]] | None, depts: set[s
     if depts is not None and "dept_id" in out.columns:
         out = out.loc[out["dept_id"].isin(sorted(depts))]
     if keys is not None and "dept_id" in out.columns and "year" in out.columns:
-        mask = [(str(d), int(y)) in keys if not _isna(y) else False for d, y in zip(out["dept_id"], out["year"])]
+        depts_in = {d for d, _ in keys}
+        # a row without a year (e.g. a finding about the department as a whole) stays with its department
+        mask = [
+            (str(d), int(y)) in keys if not _isna(y) else str(d) in depts_in
+            for d, y in zip(out["dept_id"], out["year"])
+        ]
         out = out.loc[mask]
     return out.reset_index(drop=True)
 
@@ -1229,6 +1234,9 @@ def _write_compare(wb: Workbook, ws: Worksheet, F: _Formats, frame: pd.DataFrame
         ws.conditional_format(first, c, last, c, {"type": "data_bar", "bar_color": "#5B9BD5", "data_bar_2010": False})
 
     charts = wb.add_worksheet("图表")
+    charts.set_landscape()
+    charts.set_paper(9)
+    charts.fit_to_pages(1, 0)
     sheet = "对比"
     cat = [sheet, first, col["dept_name"], last, col["dept_name"]]
 
