@@ -223,7 +223,9 @@ def check(ds: Any, framework: str | Path | Framework | None = None) -> pd.DataFr
         df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else "string") for c in COLUMNS})
         return df
     df["_rank"] = df["severity"].map(_SEV_RANK)
-    df = df.sort_values(["dept_id", "year", "_rank", "code", "location"], kind="stable")
+    # natural order of locations: 第2项 before 第10项
+    df["_loc"] = df["location"].str.replace(r"\d+", lambda m: m.group(0).zfill(8), regex=True)
+    df = df.sort_values(["dept_id", "year", "_rank", "code", "_loc"], kind="stable").drop(columns="_loc")
     df = df.drop(columns="_rank").reset_index(drop=True)
     df["year"] = df["year"].astype("Int64")
     for c in COLUMNS:
