@@ -353,10 +353,20 @@ def test_analysis_sheets(seed_book, default_ds):
 
     ws = wb["审核发现"]
     found = perfeval.check(default_ds)
-    found = found[(found.dept_id == "hyx-wxb") & (found.year == 2021)]
+    found = found[(found.dept_id == "hyx-wxb") & (found.year.isna() | (found.year == 2021)).fillna(False)]
     assert ws.max_row - 1 == len(found) > 0
     h = _header_map(ws)
     assert {ws.cell(r, h["代码"]).value for r in range(2, ws.max_row + 1)} == set(found["code"])
+
+
+def test_framework_is_passed_through(default_ds, tmp_path):
+    path = export_department_xlsx(default_ds, "hyx-wxb", 2021, tmp_path / "hubei.xlsx", framework="hubei")
+    ws = openpyxl.load_workbook(path)["附件1-2"]
+    r = _find(ws, "年度资金总额").row
+    assert ws.cell(r, 7).value == 10  # the reported weight stays as reported
+    assert ws.cell(r, 9).value == pytest.approx(20 * 85.4561 / 85.8361, abs=0.01)  # Hubei: 20 × 执行率
+    head = _find(ws, "三级指标")
+    assert ws.cell(head.row + 1, 2).value == "产出指标（40分）"
 
 
 def test_export_xlsx_all_departments(default_ds, out_dir):
