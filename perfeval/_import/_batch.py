@@ -121,6 +121,18 @@ def _blank(df: pd.DataFrame) -> pd.DataFrame:
     return df.fillna("").astype("str")
 
 
+def _splice(df: pd.DataFrame, drop: pd.Series, new: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the ``drop`` rows, ``new`` inserted where the first dropped row was (else appended)."""
+    mask = drop.to_numpy(dtype=bool)
+    pos = int(mask.argmax()) if mask.any() else len(df)
+    kept = df[~mask]
+    k = int((~mask[:pos]).sum())
+    parts = [x for x in (kept.iloc[:k], new, kept.iloc[k:]) if not x.empty]
+    if not parts:
+        return df.iloc[0:0]
+    return pd.concat(parts, ignore_index=True)[list(df.columns)]
+
+
 def _write_atomic(df: pd.DataFrame, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     try:
@@ -169,35 +181,30 @@ class _State:
 
     # -- merging -------------------------------------------------------------
     def merge(self, rep: ImportedReport) -> None:
+        """Put a report's block in place of its previous import (same position), or append it."""
         dept, year = rep.dept_id, str(rep.year)
         prov = self.prov
         block = (prov["dept_id"] == dept) & (prov["report_year"] == year)
-        old_fin = prov[block & (prov["table"] == "finance")][["year", "key"]].drop_duplicates()
-        self.prov = prov[~block]
+        old_fin = set(map(tuple, prov[block & (prov["table"] == "finance")][["year", "key"]].to_numpy().tolist()))
         fin = self.tables["finance"]
-        drop = fin["dept_id"].eq(dept) & pd.Series(
-            list(zip(fin["year"], fin["item"])), index=fin.index, dtype=object
-        ).isin(set(zip(old_fin["year"], old_fin["key"])))
-        self.tables["finance"] = fin[~drop]
-        for name in ("staffing", "indicators", "goals", "evaluations"):
-            t = self.tables[name]
-            self.tables[name] = t[~((t["dept_id"] == dept) & (t["year"] == year))]
+        fin_drop = fin["dept_id"].eq(dept) & pd.Series(
+            [(y, i) in old_fin for y, i in zip(fin["year"], fin["item"])], index=fin.index, dtype=bool)
 
         new_prov = _blank(rep.provenance)
+        new_fin = _blank(rep.tables["finance"])
         skip_keys: set[tuple[str, str]] = set()
-        fin = self.tables["finance"]
-        for _, row in _blank(rep.tables["finance"]).iterrows():
-            same = (fin["dept_id"] == dept) & (fin["year"] == row["year"]) & (fin["item"] == row["item"])
+        prov_drop = block.copy()
+        for _, row in new_fin.iterrows():
+            same = (fin["dept_id"] == dept) & (fin["year"] == row["year"]) & (fin["item"] == row["item"]) & ~fin_drop
             if not same.any():
                 continue
             old = fin[same].iloc[0]
             differs = [c for c in ("initial_budget", "adjusted_budget", "actual", "unit")
                        if old[c] and row[c] and old[c] != row[c]]
             if row["year"] == year:  # this report is the primary source of its own year
-                fin = fin[~same]
-                p = self.prov
-                self.prov = p[~((p["table"] == "finance") & (p["dept_id"] == dept) & (p["year"] == year)
-                                & (p["key"] == row["item"]))]
+                fin_drop = fin_drop | same
+                prov_drop = prov_drop | ((prov["table"] == "finance") & (prov["dept_id"] == dept)
+                                         & (prov["year"] == year) & (prov["key"] == row["item"]))
                 if differs:
                     self._note(WARNING, rep.file, f"finance {dept} {year} {row['item']}",
                                "；".join(f"{c}: {old[c]} → {row[c]}" for c in differs),
@@ -208,21 +215,20 @@ class _State:
                     self._note(WARNING, rep.file, f"finance {dept} {row['year']} {row['item']}",
                                "；".join(f"{c}: {old[c]} / {row[c]}" for c in differs),
                                f"“上年决算数”与数据集中 {row['year']} 年已有数值不一致，保留已有数值")
-        self.tables["finance"] = fin
-        new_fin = _blank(rep.tables["finance"])
         if skip_keys:
-            keep = ~pd.Series(list(zip(new_fin["year"], new_fin["item"])), index=new_fin.index,
-                              dtype=object).isin(skip_keys)
+            keep = [(y, i) not in skip_keys for y, i in zip(new_fin["year"], new_fin["item"])]
             new_fin = new_fin[keep]
-            pk = pd.Series(list(zip(new_prov["year"], new_prov["key"])), index=new_prov.index, dtype=object)
-            new_prov = new_prov[~((new_prov["table"] == "finance") & pk.isin(skip_keys))]
-        self.tables["finance"] = pd.concat([self.tables["finance"], new_fin], ignore_index=True)
+            pkeep = [not (t == "finance" and (y, k) in skip_keys)
+                     for t, y, k in zip(new_prov["table"], new_prov["year"], new_prov["key"])]
+            new_prov = new_prov[pkeep]
+        self.tables["finance"] = _splice(fin, fin_drop, new_fin)
         for name in ("staffing", "indicators", "goals", "evaluations"):
-            self.tables[name] = pd.concat([self.tables[name], _blank(rep.tables[name])], ignore_index=True)
-        self.prov = pd.concat([self.prov, new_prov], ignore_index=True)
+            t = self.tables[name]
+            self.tables[name] = _splice(t, (t["dept_id"] == dept) & (t["year"] == year), _blank(rep.tables[name]))
+        self.prov = _splice(prov, prov_drop, new_prov)
         self._merge_department(rep)
-        self.log = self.log[self.log["file"] != rep.file]
-        self.new_log += _blank(rep.log).to_dict("records")
+        log = self.log
+        self.log = _splice(log, log["file"] == rep.file, _blank(rep.log))
 
     def _merge_department(self, rep: ImportedReport) -> None:
         deps = self.tables["departments"]
@@ -243,8 +249,9 @@ class _State:
         self.tables["departments"] = deps
 
     def fail(self, file: str, reason: str) -> None:
-        self.log = self.log[self.log["file"] != file]
-        self._note(ERROR, file, "文件", "", reason)
+        entry = pd.DataFrame([{"level": ERROR, "file": file, "location": "文件", "raw": "", "message": reason}],
+                             columns=LOG_COLUMNS)
+        self.log = _splice(self.log, self.log["file"] == file, entry)
 
     def _note(self, level: str, file: str, location: str, raw: str, message: str) -> None:
         self.new_log.append({"level": level, "file": file, "location": location, "raw": raw, "message": message})
@@ -253,15 +260,10 @@ class _State:
     def write(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for name, cols in CONTRACT_COLUMNS.items():
-            t = _blank(self.tables[name])[cols]
-            keys = ["dept_id"] if name == "departments" else ["dept_id", "year"]
-            t = t.sort_values(keys, kind="stable")
-            _write_atomic(t, self.out_dir / f"{name}.csv")
-        prov = _blank(self.prov)[PROVENANCE_COLUMNS].sort_values(["dept_id", "report_year"], kind="stable")
-        _write_atomic(prov, self.out_dir / PROVENANCE_FILE)
+            _write_atomic(_blank(self.tables[name])[cols], self.out_dir / f"{name}.csv")
+        _write_atomic(_blank(self.prov)[PROVENANCE_COLUMNS], self.out_dir / PROVENANCE_FILE)
         log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
-        log = _blank(log)[LOG_COLUMNS].drop_duplicates().sort_values(["file"], kind="stable")
-        _write_atomic(log, self.out_dir / LOG_FILE)
+        _write_atomic(_blank(log)[LOG_COLUMNS].drop_duplicates(), self.out_dir / LOG_FILE)
 
 
 def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],

@@ -1,0 +1,56 @@
+"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "把部门报告（.docx、导出的文本、.xlsx、.doc/.wps）导入为数据集"
+
+
+def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``import`` sub-command on an argparse ``subparsers`` object."""
+    p = subparsers.add_parser("import", help=HELP, description=HELP)
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="报告文件或文件夹（递归查找）")
+    p.add_argument("-o", "--output", required=True, metavar="DATASET_DIR", help="数据集文件夹（不存在则新建，已存在则合并）")
+    p.add_argument("--dept-id", default=None, help="部门编码（默认由地区与部门名称生成 dept-xxxxxxxx）")
+    p.add_argument("--year", type=int, default=None, help="年度（默认从标题“（2021年度）”、文件名或正文读取）")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.set_defaults(handler=run_import)
+    return p
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Run the import; exit code 0 (all imported), 1 (a file failed or conflicted), 2 (bad usage)."""
+    from perfeval._import._batch import import_reports
+    from perfeval._import._model import ReportImportError
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print("找不到文件或文件夹：" + "、".join(missing), file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        print(f"输出位置 {out} 不是文件夹", file=sys.stderr)
+        return 2
+    try:
+        summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year,
+                                 progress=not args.no_progress)
+    except ReportImportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(summary)
+    return 0 if summary.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m perfeval._import._cli import …``)."""
+    parser = argparse.ArgumentParser(prog="perfeval")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_command(sub)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
