@@ -62,9 +62,10 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 def _display(path: Path) -> str:
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # other drive on Windows
         return str(path)
+    return str(Path(path).resolve()) if rel.startswith("..") else rel
 
 
 def _notebook(command: str) -> Path:

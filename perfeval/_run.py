@@ -22,6 +22,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,6 +280,15 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
+def _finish(nb: nbformat.NotebookNode, job: Job, result: RunResult, ok: bool) -> None:
+    """Write the executed notebook, then (if it ran cleanly) its exports."""
+    stem = job.output_stem
+    result.outputs["ipynb"] = write_notebook_atomic(nb, stem.with_name(stem.name + ".ipynb"))
+    if ok:
+        _export(nb, job, result)
+        result.ok = True
+
+
 def _export(nb: nbformat.NotebookNode, job: Job, result: RunResult) -> None:
     formats = [f for f in job.formats if f in {"html", "pdf"}]
     if not formats:
@@ -312,6 +322,23 @@ async def _run_batch(
     kernel = _Kernel(kernel_name, _kernel_env(), jobs[0].notebook.resolve().parent)
     await kernel.start()
     loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfeval-export")
+    pending: tuple[asyncio.Future[None], RunResult] | None = None
+
+    async def settle(future: asyncio.Future[None], result: RunResult) -> None:
+        try:
+            await future
+        except Exception as exc:  # noqa: BLE001 - a report must not stop the batch
+            result.ok = False
+            result.error = f"导出失败：{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
+            if os.environ.get("PERFEVAL_DEBUG"):
+                traceback.print_exception(exc, file=sys.stderr)
+        results.append(result)
+        if on_result:
+            on_result(result)
+        if bar is not None:
+            bar.update(1)
+
     try:
         for number, job in enumerate(jobs):
             if bar is not None:
@@ -328,11 +355,12 @@ async def _run_batch(
                 source = nbformat.read(job.notebook, as_version=4)
             except Exception as exc:  # noqa: BLE001
                 result.error = f"无法读取笔记本 {job.notebook}：{exc}"
-                results.append(result)
-                if on_result:
-                    on_result(result)
-                if bar is not None:
-                    bar.update(1)
+                if pending is not None:
+                    await settle(*pending)
+                    pending = None
+                done: asyncio.Future[None] = loop.create_future()
+                done.set_result(None)
+                await settle(done, result)
                 continue
             nb = inject_parameters(source, job.parameters)
             started = _dt.datetime.now(_dt.timezone.utc).astimezone()
@@ -373,23 +401,22 @@ async def _run_batch(
                 if isinstance(error, (CellTimeoutError, DeadKernelError)) or not await kernel.km.is_alive():
                     await kernel.restart()
             nb.metadata["perfeval"] = meta
-            stem = job.output_stem
-            try:
-                result.outputs["ipynb"] = await loop.run_in_executor(
-                    None, write_notebook_atomic, nb, stem.with_name(stem.name + ".ipynb")
-                )
-                if error is None:
-                    await loop.run_in_executor(None, _export, nb, job, result)
-                    result.ok = True
-            except Exception as exc:  # noqa: BLE001
-                result.error = f"导出失败：{type(exc).__name__}: {exc}".replace("\n", " ")
-                traceback.print_exc(file=sys.stderr) if os.environ.get("PERFEVAL_DEBUG") else None
-            results.append(result)
-            if on_result:
-                on_result(result)
-            if bar is not None:
-                bar.update(1)
+            # Write and export in a worker thread while the kernel runs the next job
+            # (the kernel is another process: on two cores the two overlap).
+            # At most one export is pending, so results stay in job order.
+            if pending is not None:
+                await settle(*pending)
+            pending = (loop.run_in_executor(pool, _finish, nb, job, result, error is None), result)
+        if pending is not None:
+            await settle(*pending)
+            pending = None
     finally:
+        if pending is not None:
+            try:
+                await pending[0]
+            except Exception:  # noqa: BLE001 - already failing; do not mask it
+                pass
+        pool.shutdown(wait=True)
         if bar is not None:
             bar.close()
         await kernel.shutdown()
