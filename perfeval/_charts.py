@@ -36,6 +36,8 @@ __all__ = [
     "score_history_chart",
     "spending_by_item_chart",
     "rates_history_chart",
+    "per_capita_chart",
+    "staffing_history_chart",
 ]
 
 #: Figure width in inches: 16 cm, the text width of an A4 portrait page.
@@ -606,4 +608,70 @@ def rates_history_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None =
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8.5)
     fig.suptitle(title)
+    return fig
+
+
+def per_capita_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = None,
+                     title: str = "人均支出（全年执行数 / 实际在职人数）") -> Figure:
+    """Bars of per-capita spending (万元 per person in post), one per department.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Rows of :func:`perfeval.metrics` (``per_capita_actual``).
+    names : mapping, optional
+    title : str
+
+    Returns
+    -------
+    Figure
+    """
+    df = metrics[metrics["per_capita_actual"].notna()].reset_index(drop=True)
+    fig = new_figure(3.2)
+    if df.empty:
+        return _empty(fig, "无人均支出数据")
+    labels = _names(df, names)
+    ax = fig.add_subplot()
+    values = df["per_capita_actual"].astype(float)
+    bars = ax.bar(labels, values, color="#3a8a4f", width=0.6)
+    for bar, v in zip(bars, values):
+        ax.annotate(fmt_wan(v), (bar.get_x() + bar.get_width() / 2, v), xytext=(0, 3),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.set_ylabel("万元/人")
+    ax.set_ylim(0, float(values.max()) * 1.18 or 1)
+    ax.set_title(title)
+    _rotate_if_long(ax, labels)
+    return fig
+
+
+def staffing_history_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = None,
+                           title: str = "财政供养人员控制率历年变化") -> Figure:
+    """Lines of the staff control rate (实际在职 / 编制) by year, one per department.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Rows of :func:`perfeval.metrics`.
+    names : mapping, optional
+    title : str
+
+    Returns
+    -------
+    Figure
+        A dashed line marks 100% (above it: over quota).
+    """
+    df = metrics[metrics["staff_control_rate"].notna()].sort_values(["dept_id", "year"])
+    fig = new_figure(3.2)
+    if df.empty:
+        return _empty(fig, "无人员数据")
+    df = df.assign(label=_names(df, names))
+    ax = fig.add_subplot()
+    for label, g in df.groupby("label", sort=False):
+        ax.plot(g["year"].astype(int), g["staff_control_rate"].astype(float), marker="o", label=label)
+    ax.axhline(1.0, color="#b03a3a", lw=0.8, ls="--")
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.xaxis.set_major_locator(_year_locator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{int(x)}年"))
+    ax.legend(ncol=3, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    ax.set_title(title, pad=8 + 12 * ((df["label"].nunique() + 2) // 3))
     return fig

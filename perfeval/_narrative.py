@@ -139,7 +139,13 @@ class _Writer:
         self.facts: dict[str, Any] = {}
 
     def fact(self, key: str, value: Any, fmt) -> str:
-        self.facts[key] = None if _is_missing(value) else value
+        if _is_missing(value):
+            self.facts[key] = None
+        elif isinstance(value, (bool, str)):
+            self.facts[key] = value
+        else:  # numpy / pandas scalars become plain int or float
+            number = float(value)
+            self.facts[key] = int(number) if number.is_integer() and "int" in type(value).__name__.lower() else number
         return fmt(value)
 
     def wan(self, key: str, value: Any) -> str:
@@ -524,3 +530,51 @@ def trend_summary(
         elif len(t) == 1:
             w.add(f"复核总分{w.score('total_last', float(t['total'].iloc[0]))}。")
     return w.done()
+
+
+# --------------------------------------------------------------------------- tables
+_FORMATTERS = {
+    "wan": fmt_wan,
+    "pct": fmt_pct,
+    "score": fmt_score,
+    "count": fmt_count,
+    "text": lambda x: MISSING if _is_missing(x) else str(x),
+    "year": lambda x: MISSING if _is_missing(x) else f"{int(x)}",
+}
+
+
+def format_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """Select, rename and format columns for display in a report.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any library frame (not modified).
+    columns : mapping
+        Column → ``(Chinese header, kind)`` where kind is ``wan`` (万元, four
+        decimals), ``pct`` (fraction as a percentage), ``score`` (分), ``count``,
+        ``year`` or ``text``. Order is kept.
+
+    Returns
+    -------
+    DataFrame
+        Strings only; blanks read 未填报.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"actual": [85.4561, None], "execution_rate": [0.995573, None]})
+    >>> format_table(df, {"actual": ("全年执行数", "wan"), "execution_rate": ("执行率", "pct")}).iloc[0].tolist()
+    ['85.4561万元', '99.56%']
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"表格缺少列：{'、'.join(missing)}（现有列：{'、'.join(map(str, frame.columns))}）")
+    out = {}
+    for col, (label, kind) in columns.items():
+        if kind not in _FORMATTERS:
+            raise ValueError(f"未知的格式 {kind!r}（列 {col}）：应为 {'、'.join(_FORMATTERS)} 之一")
+        out[label] = [_FORMATTERS[kind](x) for x in frame[col].tolist()]
+    return pd.DataFrame(out, index=range(1, len(frame) + 1), dtype="str")
+
+
+__all__ += ["format_table"]
