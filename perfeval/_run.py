@@ -461,14 +461,22 @@ def run_notebooks(
         unknown = set(job.formats) - RUN_FORMATS
         if unknown:
             raise ValueError(f"不支持的输出格式：{', '.join(sorted(unknown))}（可选：html、pdf）")
-    coro = _run_batch(job_list, progress=progress, timeout=timeout, kernel_name=kernel_name, on_result=on_result)
+    def batch() -> list[RunResult]:
+        return asyncio.run(
+            _run_batch(job_list, progress=progress, timeout=timeout, kernel_name=kernel_name, on_result=on_result)
+        )
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
-    from jupyter_core.utils import run_sync
+        return batch()
+    # Called from a running event loop (e.g. inside a notebook): run the batch's
+    # own loop in a helper thread and wait for it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfeval-batch") as helper:
+        return helper.submit(batch).result()
 
-    return run_sync(lambda: coro)()
 
+#: Name used in docs/architecture.md.
+run_reports = run_notebooks
 
-__all__ = ["Job", "RunResult", "run_notebooks", "inject_parameters", "RUN_FORMATS"]
+__all__ = ["Job", "RunResult", "run_notebooks", "run_reports", "inject_parameters", "RUN_FORMATS"]

@@ -248,3 +248,16 @@ def test_report_xlsx_hook(fake_notebooks, capsys):
     assert code == 0, captured.err
     assert (out / "部门报告_网信办_2021.xlsx").exists()
     assert "已写出 XLSX" in captured.out
+
+
+def test_run_notebooks_works_inside_a_running_event_loop(tmp_path):
+    """As when called from a notebook cell (the kernel's loop is running)."""
+    import asyncio
+
+    nb = make_notebook(tmp_path / "n.ipynb")
+
+    async def inside():
+        return run_notebooks([(nb, {"name": "循环内"}, tmp_path / "o", "html")], progress=False)
+
+    (result,) = asyncio.run(inside())
+    assert result.ok and result.outputs["html"].exists()
