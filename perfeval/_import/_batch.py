@@ -188,16 +188,22 @@ class _State:
         old_fin = set(map(tuple, prov[block & (prov["table"] == "finance")][["year", "key"]].to_numpy().tolist()))
         fin = self.tables["finance"]
         fin_drop = fin["dept_id"].eq(dept) & pd.Series(
-            [(y, i) in old_fin for y, i in zip(fin["year"], fin["item"])], index=fin.index, dtype=bool)
+            [(y, i) in old_fin for y, i in zip(fin["year"].tolist(), fin["item"].tolist())], index=fin.index, dtype=bool)
 
         new_prov = _blank(rep.provenance)
         new_fin = _blank(rep.tables["finance"])
         skip_keys: set[tuple[str, str]] = set()
         prov_drop = block.copy()
-        for _, row in new_fin.iterrows():
-            same = (fin["dept_id"] == dept) & (fin["year"] == row["year"]) & (fin["item"] == row["item"]) & ~fin_drop
-            if not same.any():
+        is_dept = (fin["dept_id"] == dept).to_numpy(dtype=bool)
+        dropped = fin_drop.to_numpy(dtype=bool)
+        lookup = {(y, i): pos for pos, (y, i, d, x) in enumerate(zip(fin["year"].tolist(), fin["item"].tolist(), is_dept, dropped))
+                  if d and not x}
+        for row in new_fin.to_dict("records"):
+            pos = lookup.get((row["year"], row["item"]))
+            if pos is None:
                 continue
+            same = pd.Series(False, index=fin.index)
+            same.iloc[pos] = True
             old = fin[same].iloc[0]
             differs = [c for c in ("initial_budget", "adjusted_budget", "actual", "unit")
                        if old[c] and row[c] and old[c] != row[c]]

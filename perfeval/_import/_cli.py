@@ -16,7 +16,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("--dept-id", default=None, help="部门编码（默认由地区与部门名称生成 dept-xxxxxxxx）")
     p.add_argument("--year", type=int, default=None, help="年度（默认从标题“（2021年度）”、文件名或正文读取）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
-    p.set_defaults(handler=run_import)
+    p.set_defaults(func=run_import, handler=run_import)
     return p
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_command(sub)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    return args.func(args)
 
 
 if __name__ == "__main__":  # pragma: no cover
