@@ -179,7 +179,7 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None) -> str:
         embed_images=True,
     )
     body, _ = exporter.from_notebook_node(_report_notebook(nb))
-    body = _strip_remote(body)
+    body = _strip_remote(body).replace('alt="No description has been provided for this image"', 'alt="图表"')
     page_title = _html.escape(title if title is not None else notebook_title(nb))
     css = SCREEN_CSS % {"stack": css_font_stack()}
     return (

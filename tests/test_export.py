@@ -121,6 +121,7 @@ def test_html_has_no_remote_resources(html):
 def test_html_embeds_images_and_keeps_text_and_tables(html, nb):
     srcs = re.findall(r'<img[^>]*src="([^"]*)"', html)
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert "No description has been provided" not in html and 'alt="图表"' in html
     assert "部门整体支出绩效自评分析报告" in html and "预算执行率≥95%" in html
     assert "<table" in html and "科目79" in html
     assert "STDERR_NOISE" not in html  # warnings are not for readers
