@@ -137,6 +137,20 @@ class Dataset:
             dy = dy[dy["dept_id"] == dept_id]
         return sorted(int(y) for y in dy["year"].dropna().unique())
 
+    def comparison_year(self) -> int | None:
+        """The year for which most departments report a total actual (latest on a tie).
+
+        This is the default year of a side-by-side comparison: the embedded data's
+        real department reports 2021 only, and so do the most departments.
+        """
+        fin = self.finance
+        tot = fin[(fin["item"] == "年度资金总额") & fin["actual"].notna()]
+        if tot.empty:
+            years = self.years()
+            return years[-1] if years else None
+        counts = tot.groupby("year")["dept_id"].nunique()
+        return int(counts[counts == counts.max()].index.max())
+
     def subset(self, dept_ids: Iterable[str] | None = None, years: Iterable[int] | None = None) -> "Dataset":
         """A new dataset restricted to some departments and/or years."""
         ids = None if dept_ids is None else set(dept_ids)

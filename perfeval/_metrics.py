@@ -42,8 +42,9 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     --------
     >>> import perfeval
     >>> r = rolled_up(perfeval.load())
-    >>> r.query("dept_id == 'hyx-wxb' and item == '人员经费'")[["value", "basis"]].iloc[0].tolist()
-    [71.9019, 'children']
+    >>> row = r.query("dept_id == 'hyx-wxb' and item == '人员经费'").iloc[0]
+    >>> float(row["value"]), row["basis"]
+    (71.9019, 'children')
     """
     fin = ds.finance
     out = []

@@ -247,7 +247,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ReportDataError("数据集中没有任何年度的数据")
     if args.year is not None and args.year not in years:
         raise ReportUsageError(f"数据集中没有 {args.year} 年度（已有年度：{'、'.join(map(str, years))}）")
-    year = args.year if args.year is not None else years[-1]
+    year = args.year if args.year is not None else ds.comparison_year()
     stem = safe_filename(f"部门对比_{year}" + ("_" + "_".join(dept_ids) if dept_ids else ""))
     tally = _Tally()
     if formats != ("xlsx",):

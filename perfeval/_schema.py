@@ -134,7 +134,7 @@ ROOT_ITEM = "年度资金总额"
 SOURCE_ITEMS = ("一般公共预算", "政府性基金", "国有资本经营预算", "纳入管理的非税收入", "其他资金", "上年结转")
 NATURE_ITEMS = ("基本支出", "项目支出")
 CARRYOVER_ITEM = "年末结转结余"
-MEMO_ROOTS = ("三公经费", "政府采购", CARRYOVER_ITEM)
+MEMO_ROOTS = ("三公经费", "政府采购", CARRYOVER_ITEM, "压缩一般性支出")
 
 #: item -> default parent (None: a root or memo item)
 FINANCE_VOCABULARY: dict[str, str | None] = {
@@ -144,12 +144,14 @@ FINANCE_VOCABULARY: dict[str, str | None] = {
     "人员经费": "基本支出",
     "公用经费": "基本支出",
     "三公经费": None,
+    "公务用车购置和维护经费": "三公经费",
     "公务用车购置": "三公经费",
     "公务用车运行维护": "三公经费",
     "公务接待": "三公经费",
     "因公出国(境)": "三公经费",
     "政府采购": None,
     CARRYOVER_ITEM: None,
+    "压缩一般性支出": None,
 }
 
 #: spelling variants of vocabulary items -> canonical item
@@ -160,6 +162,7 @@ ITEM_ALIASES: dict[str, str] = {
     "纳入管理的非税收入拨款": "纳入管理的非税收入", "非税收入": "纳入管理的非税收入",
     "国有资本经营预算拨款": "国有资本经营预算",
     "部门基本支出": "基本支出", "部门项目支出": "项目支出",
+    "公务用车购置和维护": "公务用车购置和维护经费",
     "公车购置": "公务用车购置", "公车运行维护": "公务用车运行维护",
     "因公出国（境）": "因公出国(境)", "出国经费": "因公出国(境)", "因公出国境": "因公出国(境)",
     "政府采购金额": "政府采购", "年末结转": CARRYOVER_ITEM, "结转结余": CARRYOVER_ITEM,

@@ -210,18 +210,10 @@ def _common(p: argparse.ArgumentParser, *, dataset: bool = True, framework: bool
 
 
 def _optional_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    adders = []
-    try:  # TODO(lead): make strict once _import and _report_cli have landed
-        from ._import._cli import add_command as add_import
-        adders.append(add_import)
-    except ImportError:
-        pass
-    try:
-        from ._report_cli import add_commands as add_reports
-        adders.append(add_reports)
-    except ImportError:
-        pass
-    return adders
+    from ._import._cli import add_command as add_import
+    from ._report_cli import add_commands as add_reports
+
+    return [add_import, add_reports]
 
 
 def build_parser() -> argparse.ArgumentParser:
