@@ -290,6 +290,23 @@ def cmd_trends(args: argparse.Namespace) -> int:
     return tally.finish(1, out)
 
 
+def cmd_all(args: argparse.Namespace) -> int:
+    """Everything an analyst hands on, in one go: ``report`` for every department,
+    ``compare`` for the comparison year and ``trends`` over all years."""
+    formats = parse_formats(args.to)
+    steps = (
+        ("部门报告", cmd_report, formats),
+        ("部门对比", cmd_compare, formats),
+        ("趋势分析", cmd_trends, tuple(f for f in formats if f != "xlsx") or ("html",)),
+    )
+    worst = EXIT_OK
+    for label, func, fmts in steps:
+        _say(f"—— {label} ——")
+        ns = argparse.Namespace(**{**vars(args), "to": ",".join(fmts), "dept": None, "year": None})
+        worst = max(worst, _wrap(func)(ns))
+    return worst
+
+
 def _wrap(func: Any) -> Any:
     """Map this module's errors onto the CLI's exit codes and one-line messages."""
 
@@ -333,6 +350,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("trends", help="趋势分析：执行 03 号笔记本，写出 HTML/PDF")
     _options(p, dept=True, year=False)
     p.set_defaults(func=_wrap(cmd_trends))
+    p = subparsers.add_parser("all", help="全部成果：每个部门的报告、部门对比、趋势分析（HTML、PDF、Excel）")
+    _options(p, dept=False, year=False, to_default="html,pdf,xlsx")
+    p.set_defaults(func=_wrap(cmd_all))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

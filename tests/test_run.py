@@ -261,3 +261,14 @@ def test_run_notebooks_works_inside_a_running_event_loop(tmp_path):
 
     (result,) = asyncio.run(inside())
     assert result.ok and result.outputs["html"].exists()
+
+
+def test_all_command_writes_every_kind_and_goes_on_after_a_failure(fake_notebooks, capsys):
+    out = fake_notebooks / "all"
+    code = _main(["all", "--to", "html", "-o", str(out), "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1  # the stand-in 妇联 report fails; the rest is still written
+    assert (out / "部门报告_网信办_2021.html").exists()
+    assert (out / "部门对比_2021.html").exists()  # comparison year: most departments report 2021
+    assert (out / "趋势分析.html").exists()
+    assert "—— 部门对比 ——" in captured.out and "—— 趋势分析 ——" in captured.out
