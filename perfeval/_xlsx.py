@@ -885,6 +885,11 @@ def _write_table(
     last_row = start_row + len(frame)
     last_col = max(len(cols) - 1, 0)
     ws.freeze_panes(start_row + 1, 0)
+    # print: A4 landscape, one page wide, the header row repeated on every page
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(start_row)
     if cols:
         ws.autofilter(start_row, 0, last_row, last_col)
     return last_row, last_col
