@@ -164,6 +164,16 @@ class _Tally:
         return EXIT_FAILED if self.failed else EXIT_OK
 
 
+def _select_depts(ds: Any, requested: Sequence[str] | None) -> list[str]:
+    """The requested department ids (de-duplicated, in order), checked against the dataset."""
+    known = [str(d) for d in ds.departments["dept_id"].tolist()]
+    dept_ids = list(dict.fromkeys(requested or []))
+    unknown = [d for d in dept_ids if d not in known]
+    if unknown:
+        raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
+    return dept_ids
+
+
 def _run(jobs: list[Job], tally: _Tally, progress: bool) -> None:
     if jobs:
         run_notebooks(jobs, progress=progress and len(jobs) > 1, on_result=tally.result)
@@ -179,14 +189,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     framework = _framework_param(args.framework)
     out = _out_dir(args.output)
     ds = _load(args.dataset)
-    known = [str(d) for d in ds.departments["dept_id"].tolist()]
-    if args.dept:
-        unknown = [d for d in args.dept if d not in known]
-        if unknown:
-            raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
-        dept_ids = list(dict.fromkeys(args.dept))
-    else:
-        dept_ids = known
+    dept_ids = _select_depts(ds, args.dept) or [str(d) for d in ds.departments["dept_id"].tolist()]
     if not dept_ids:
         raise ReportDataError("数据集中没有部门，无报告可生成")
     tally = _Tally()
@@ -237,11 +240,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     framework = _framework_param(args.framework)
     out = _out_dir(args.output)
     ds = _load(args.dataset)
-    known = [str(d) for d in ds.departments["dept_id"].tolist()]
-    dept_ids = list(dict.fromkeys(args.dept or []))
-    unknown = [d for d in dept_ids if d not in known]
-    if unknown:
-        raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
+    dept_ids = _select_depts(ds, args.dept)
     years = ds.years()
     if not years:
         raise ReportDataError("数据集中没有任何年度的数据")
@@ -277,11 +276,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
     framework = _framework_param(args.framework)
     out = _out_dir(args.output)
     ds = _load(args.dataset)
-    known = [str(d) for d in ds.departments["dept_id"].tolist()]
-    dept_ids = list(dict.fromkeys(args.dept or []))
-    unknown = [d for d in dept_ids if d not in known]
-    if unknown:
-        raise ReportUsageError(f"数据集中没有这些部门编码：{'、'.join(unknown)}（可选：{'、'.join(known)}）")
+    dept_ids = _select_depts(ds, args.dept)
     stem = safe_filename("趋势分析" + ("_" + "_".join(dept_ids) if dept_ids else ""))
     tally = _Tally()
     params = {"dataset": dataset, "dept_ids": dept_ids, "framework": framework}

@@ -24,6 +24,22 @@ def write_tables(folder: Path, tables: dict[str, list[dict[str, object]]], *, en
     return folder
 
 
+def load_dept_year(folder: Path, tables: dict[str, list[dict[str, object]]], dept_id: str, year: int) -> perfeval.Dataset:
+    """Write a one-department-year dataset and load it.
+
+    Rows of every table but ``departments`` get ``dept_id`` and ``year`` unless
+    they set their own; every contract column is written (blank when absent).
+    """
+    from perfeval._schema import TABLES
+
+    filled = {
+        name: [({} if name == "departments" else {"dept_id": dept_id, "year": year}) | dict(r) for r in rows]
+        for name, rows in tables.items()
+    }
+    write_tables(folder, filled, headers={name: TABLES[name].names for name in filled})
+    return perfeval.load(folder)
+
+
 MINIMAL = {
     "departments": [{"dept_id": "d1", "name": "测试局", "region": "测试县"}],
     "finance": [

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import csv
 from pathlib import Path
 from typing import Any, Callable
 
@@ -10,6 +9,7 @@ import pandas as pd
 import pytest
 
 import perfeval
+from conftest import load_dept_year
 from perfeval._checks import CATALOGUE, COLUMNS, SEVERITIES, _written_half_step_pp, check
 
 # ---------------------------------------------------------------- dataset builder
@@ -41,15 +41,6 @@ BASE: dict[str, list[dict[str, Any]]] = {
                      "execution_weight": 10, "execution_score": 9.8}],
 }
 
-HEADERS = {
-    "departments": ["dept_id", "name", "region"],
-    "finance": ["dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit"],
-    "staffing": ["dept_id", "year", "quota", "actual", "retired"],
-    "indicators": ["dept_id", "year", "level1", "level2", "name", "target", "actual", "weight", "score", "direction", "reason"],
-    "goals": ["dept_id", "year", "goal", "result"],
-    "evaluations": ["dept_id", "year", "framework", "total_weight", "total_score", "grade", "execution_rate",
-                    "execution_weight", "execution_score"],
-}
 
 
 def make_dataset(tmp: Path, change: Callable[[dict[str, list[dict[str, Any]]]], None] | None = None) -> Any:
@@ -57,17 +48,7 @@ def make_dataset(tmp: Path, change: Callable[[dict[str, list[dict[str, Any]]]], 
     tables = copy.deepcopy(BASE)
     if change is not None:
         change(tables)
-    folder = tmp / "ds"
-    folder.mkdir(exist_ok=True)
-    for name, rows in tables.items():
-        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=HEADERS[name])
-            w.writeheader()
-            for r in rows:
-                full = {"dept_id": D, "year": Y} if name != "departments" else {}
-                full.update(r)
-                w.writerow({k: ("" if full.get(k) is None else full.get(k, "")) for k in HEADERS[name]})
-    return perfeval.load(folder)
+    return load_dept_year(tmp / "ds", tables, D, Y)
 
 
 def ind(tables: dict[str, list[dict[str, Any]]], name: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import pandas as pd
 import pytest
 
 import perfeval
+from conftest import load_dept_year
 from perfeval._scoring import (
     Framework,
     FrameworkError,
@@ -20,14 +20,6 @@ from perfeval._scoring import (
 )
 
 D, Y = "s-dept", 2022
-HEADERS = {
-    "departments": ["dept_id", "name"],
-    "finance": ["dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual"],
-    "staffing": ["dept_id", "year", "quota", "actual"],
-    "indicators": ["dept_id", "year", "level1", "level2", "name", "target", "actual", "weight", "score", "direction", "reason"],
-    "evaluations": ["dept_id", "year", "framework", "total_weight", "total_score", "grade", "execution_rate",
-                    "execution_weight", "execution_score"],
-}
 
 
 def make_dataset(tmp: Path, indicators: list[dict[str, Any]], *, finance: list[dict[str, Any]] | None = None,
@@ -44,17 +36,7 @@ def make_dataset(tmp: Path, indicators: list[dict[str, Any]], *, finance: list[d
         "evaluations": [evaluation or {"total_weight": 100, "total_score": 90, "grade": "优",
                                        "execution_rate": "90%", "execution_weight": 10, "execution_score": 9}],
     }
-    folder = tmp / "ds"
-    folder.mkdir(exist_ok=True)
-    for name, rows in tables.items():
-        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=HEADERS[name])
-            w.writeheader()
-            for r in rows:
-                full = {"dept_id": D, "year": Y} if name != "departments" else {}
-                full.update(r)
-                w.writerow({k: ("" if full.get(k) is None else full.get(k, "")) for k in HEADERS[name]})
-    return perfeval.load(folder)
+    return load_dept_year(tmp / "ds", tables, D, Y)
 
 
 def one(tmp: Path, target: str, actual: str, weight: float | None = 10, *, framework: Any = None,
