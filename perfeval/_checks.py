@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "错误", "一级指标得分超过规定分值", "某一级指标下填报得分之和大于评分框架规定的该一级指标分值。"),
     "unknown_category": (
         "警告", "一级指标不在评分框架中", "三级指标所属的一级指标不是评分框架中的类别，无法核对分值。"),
+    "target_conflicts_name": (
+        "警告", "指标值与指标名称不一致",
+        "三级指标名称中写明了目标（如“满意度≥95%”），指标值栏却写了另一个数（如“100%”）。"),
     "unscorable_indicator": (
         "提示", "指标无法复核",
         "指标有分值但无法按框架复核（如单位不一致、指标值为定量而完成值为定性描述、缺少资金数据），复核说明给出原因。"),
@@ -308,6 +312,16 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
                     f"偏差原因（{exp}）", f"完成值「{a_raw or '空'}」，偏差原因空",
                     f"指标{label}{what}：指标值「{t_raw or '空'}」，完成值「{a_raw or '空'}」，未说明偏差原因。")
 
+        named = _target_in_name(r.name)
+        t_val, t_unit = _val(src.target_value), src.target_unit
+        if named is not None and t_val is not None and not _isna(t_unit):
+            n_op, n_val, n_unit = named
+            if n_unit == t_unit and abs(n_val - t_val) > 1e-9:
+                out.add("target_conflicts_name", r.dept_id, r.year, _ind_loc(r, "指标值"),
+                        f"{n_op}{_fmt_num(n_val)}{n_unit}（名称所写）", t_raw,
+                        f"指标{label}名称写明目标{n_op}{_fmt_num(n_val)}{n_unit}，指标值栏却写「{t_raw}」；"
+                        f"复核按指标值栏计分，请核实目标。")
+
         key = (str(r.dept_id), int(r.year), _clean_name(r.name))
         if key[2]:
             if key in seen:
@@ -318,6 +332,32 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
                         f"（{first.level1 or ''}/{first.level2 or ''}）名称相同。")
             else:
                 seen[key] = r
+
+
+_NAME_TARGET = re.compile(
+    r"(≥|≤|>=|<=|不低于|不少于|不高于|不超过|大于等于|小于等于)\s*(\d+(?:\.\d+)?)\s*(%|万元|元|个|次|人|天|小时|件|篇|条|场|户|家|项)")
+_NAME_OPS = {">=": "≥", "不低于": "≥", "不少于": "≥", "大于等于": "≥",
+             "<=": "≤", "不高于": "≤", "不超过": "≤", "小于等于": "≤"}
+
+
+def _target_in_name(name: object) -> tuple[str, float, str] | None:
+    """A target written into an indicator's name ("满意度≥95%" → ("≥", 95.0, "%")).
+
+    Only an explicit comparison followed by a number and a unit counts, so names
+    such as "实行24小时值班制" are not read as targets.
+
+    >>> _target_in_name("社会公众或服务对象满意度≥95%")
+    ('≥', 95.0, '%')
+    >>> _target_in_name("实行24小时舆情值班制") is None
+    True
+    """
+    if _isna(name):
+        return None
+    m = _NAME_TARGET.search(unicodedata.normalize("NFKC", str(name)).replace("％", "%"))
+    if not m:
+        return None
+    op = _NAME_OPS.get(m.group(1), m.group(1))
+    return op, float(m.group(2)), m.group(3)
 
 
 def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,

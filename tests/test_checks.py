@@ -121,6 +121,7 @@ CASES: list[tuple[str, Any, Any]] = [
     ("category_score_exceeds_weight", setter(I("丁指标"), score=17), setter(I("丁指标"), score=15)),
     ("unknown_category", setter(I("戊指标"), level1="其他"), setter(I("戊指标"), level1="满意度指标（10分）")),
     ("unscorable_indicator", setter(I("甲指标"), actual="完成"), setter(I("甲指标"), actual="1")),
+    ("target_conflicts_name", setter(I("戊指标"), name="满意度≥95%"), setter(I("戊指标"), name="满意度≥90%")),
 ]
 
 
@@ -246,6 +247,9 @@ def test_seed_contradictions():
     assert "71.9019" in r["message"] and "13.9342" in r["message"]
     vague = f[f["code"] == "vague_actual"]
     assert len(vague) == 8 and set(vague["found"]) == {"≥98%", "≥95%", "≥95"}
+    r = _one(f, "target_conflicts_name", "满意度≥95%")
+    assert (r["expected"], r["found"]) == ("≥95%（名称所写）", "100%")
+    assert len(f[f["code"] == "target_conflicts_name"]) == 1  # "实行24小时…" is not a target
     reasons = f[f["code"] == "missing_reason"]
     assert len(reasons) == 9  # every shortfall, including the unweighted 上级舆情交办率
     r = _one(f, "indicator_score_mismatch", "第一时间完成涉县网络舆情处置")
