@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 from ._narrative import fmt_pct, fmt_score, fmt_wan
 
@@ -227,8 +227,10 @@ def execution_rate_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None 
     rates = df["execution_rate"].astype(float)
     bars = ax.bar(labels, rates, color="#1f5a96", width=0.6)
     for bar, r in zip(bars, rates):
-        ax.annotate(fmt_pct(r), (bar.get_x() + bar.get_width() / 2, r), xytext=(0, 3),
-                    textcoords="offset points", ha="center", fontsize=8.5)
+        # Inside the top of the bar: a label above it would sit on the 100% line.
+        ax.annotate(fmt_pct(r), (bar.get_x() + bar.get_width() / 2, r), xytext=(0, -3),
+                    textcoords="offset points", ha="center", va="top", fontsize=8.5,
+                    color="white")
     ax.axhline(1.0, color="#b03a3a", lw=1, ls="--")
     ax.text(1.0, 1.0, " 100%", transform=ax.get_yaxis_transform(), color="#b03a3a",
             va="center", ha="left", fontsize=8.5)
@@ -241,11 +243,27 @@ def execution_rate_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None 
 
 
 def _rotate_if_long(ax, labels: Iterable[str]) -> None:
-    labels = list(labels)
-    if sum(len(str(x)) for x in labels) > 40:
+    """Keep category tick labels from running into each other.
+
+    Each label gets an equal share of the axis width; when the longest label
+    (a CJK character is about one font size wide) does not fit in its share, the
+    labels are set smaller and, if that is not enough, slanted.
+    """
+    labels = [str(x) for x in labels]
+    if not labels:
+        return
+    fig = ax.get_figure()
+    slot_pt = fig.get_figwidth() * 72 * 0.85 / len(labels)
+    longest = max(sum(1.0 if ord(c) > 0x2E7F else 0.55 for c in x) for x in labels)
+    size = 10.5
+    if longest * size > slot_pt * 0.92:
+        size = 8.5
+        ax.tick_params(axis="x", labelsize=size)
+    if longest * size > slot_pt * 0.92:
         for tick in ax.get_xticklabels():
-            tick.set_rotation(30)
+            tick.set_rotation(25)
             tick.set_ha("right")
+            tick.set_rotation_mode("anchor")
 
 
 def yoy_chart(metrics: pd.DataFrame, dept_id: str, title: str | None = None) -> Figure:
@@ -339,7 +357,7 @@ def staffing_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = None
                         color="#b03a3a" if over else "#333333")
     ax.set_xticks(list(x), labels)
     ax.set_ylabel("人")
-    ax.set_ylim(0, max(float(quota.max()), float(actual.max()), 1.0) * 1.2)
+    ax.set_ylim(0, max(float(quota.max()), float(actual.max()), 1.0) * 1.3)  # legend above the bars
     ax.legend(loc="upper left", ncol=2)
     ax.set_title(title)
     _rotate_if_long(ax, labels)
@@ -422,8 +440,12 @@ def category_heatmap(categories: pd.DataFrame, names: Mapping[str, str] | None =
     im = ax.imshow(rate.to_numpy(dtype=float), cmap="RdYlGn", vmin=0.6, vmax=1.0, aspect="auto")
     for i in range(rate.shape[0]):
         for j in range(rate.shape[1]):
-            s = score.iat[i, j]
-            ax.text(j, i, fmt_score(s) if pd.notna(s) else "—", ha="center", va="center", fontsize=8.5)
+            s, r = score.iat[i, j], rate.iat[i, j]
+            # White text on the dark ends of the colour map, black elsewhere.
+            red, green, blue, _a = im.cmap(im.norm(r)) if pd.notna(r) else (1, 1, 1, 1)
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+            ax.text(j, i, fmt_score(s) if pd.notna(s) else "—", ha="center", va="center", fontsize=9,
+                    color="white" if dark else "#1a1a1a")
     ax.set_xticks(range(len(order)), order)
     ax.set_yticks(range(len(rate.index)), list(rate.index))
     ax.grid(False)
@@ -468,7 +490,9 @@ def ranking_chart(totals: pd.DataFrame, names: Mapping[str, str] | None = None,
     for i, (t, g) in enumerate(zip(total, df.get("grade", pd.Series([None] * len(df))))):
         ax.text(t + 0.5, i, f"{fmt_score(t)} {g if pd.notna(g) else ''}", va="center", fontsize=8.5)
     ax.invert_yaxis()
-    ax.set_xlim(max(0.0, float(total.min()) - 15), 105)
+    lo = max(0.0, float(total.min()) - 15)
+    ax.set_xlim(lo, 106)  # room for the labels; no tick beyond the 100-point maximum
+    ax.xaxis.set_major_locator(FixedLocator([t for t in ax.get_xticks() if lo <= t <= 100]))
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True, alpha=0.35)
     ax.set_xlabel("分")

@@ -67,6 +67,22 @@ tbody tr:nth-child(even) { background: #f6f8fb; }
 td { text-align: right; }
 th { text-align: left; }
 td.text, td.left, .left { text-align: left; }
+/* Tables from perfeval.narrative.report_table: text left, numbers right; short
+   columns never wrap, long text (位置, 说明, 依据) wraps and takes the width. */
+table.perfeval-table { width: auto; }
+table.perfeval-table.wide { width: 100%%; }
+table.perfeval-table th { vertical-align: bottom; overflow-wrap: normal; }
+table.perfeval-table td { overflow-wrap: normal; }
+table.perfeval-table .num { text-align: right; white-space: nowrap; }
+table.perfeval-table .text { text-align: left; white-space: nowrap; }
+table.perfeval-table th.num, table.perfeval-table th.text { white-space: normal; }
+table.perfeval-table th.nowrap { white-space: nowrap; }
+table.perfeval-table .long { text-align: left; white-space: normal; overflow-wrap: anywhere;
+                             min-width: 7em; }
+table.perfeval-table caption { caption-side: top; text-align: left; font-weight: bold;
+                               padding-bottom: .2em; }
+table.perfeval-table caption .units { float: right; font-weight: normal; font-size: .9em;
+                                      color: #555; padding-left: 1em; }
 .dataframe caption, table caption { caption-side: top; text-align: left; font-weight: bold;
                                    padding-bottom: .3em; }
 .output_stderr { display: none; }

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+import html as _html
+import re
 
 import pandas as pd
 
@@ -27,6 +29,7 @@ __all__ = [
     "findings_summary",
     "comparison_summary",
     "trend_summary",
+    "department_position",
 ]
 
 #: What a blank (unknown) value reads as.
@@ -321,6 +324,32 @@ def _findings_sentence(w: _Writer, findings: pd.DataFrame, dept_id: str, year: i
 
 
 # --------------------------------------------------------------------------- findings
+def finding_title(code: Any) -> str:
+    """The Chinese title of a finding code (:data:`perfeval._checks.CATALOGUE`).
+
+    Unknown codes are returned unchanged; a blank reads 未填报.
+
+    Examples
+    --------
+    >>> finding_title("sum_mismatch"), finding_title("other")
+    ('分项之和与合计不符', 'other')
+    """
+    if _is_missing(code):
+        return MISSING
+    from ._checks import CATALOGUE
+
+    entry = CATALOGUE.get(str(code))
+    return entry[1] if entry else str(code)
+
+
+def finding_description(code: Any) -> str:
+    """The Chinese description of a finding code ("" when unknown)."""
+    from ._checks import CATALOGUE
+
+    entry = CATALOGUE.get(str(code)) if not _is_missing(code) else None
+    return entry[2] if entry else ""
+
+
 def findings_summary(findings: pd.DataFrame, dept_id: str | None = None,
                      year: int | None = None, *, top: int = 5) -> Narrative:
     """Summarise audit findings: counts by severity and the most frequent kinds.
@@ -338,7 +367,9 @@ def findings_summary(findings: pd.DataFrame, dept_id: str | None = None,
     Returns
     -------
     Narrative
-        Facts ``findings_total``, ``findings_<severity>``, ``code_<code>``.
+        Facts ``findings_total``, ``findings_<severity>``, ``code_<code>``. Kinds of
+        finding are named by their Chinese title (:func:`finding_title`), never by
+        the English code.
 
     Examples
     --------
@@ -347,6 +378,9 @@ def findings_summary(findings: pd.DataFrame, dept_id: str | None = None,
     ...                   "expected": [""] * 3, "found": [""] * 3, "message": ["甲", "甲", "乙"]})
     >>> findings_summary(f).text
     '复核共发现问题3项，其中错误2项、提示1项。主要问题：A（2项）、B（1项）。'
+    >>> f = f.assign(code=["vague_actual", "vague_actual", "missing_reason"])
+    >>> findings_summary(f).text.split("主要问题：")[1]
+    '完成值表述不确切（2项）、缺少偏差原因（1项）。'
     """
     sub = findings
     if dept_id is not None:
@@ -368,7 +402,7 @@ def findings_summary(findings: pd.DataFrame, dept_id: str | None = None,
     counts = sub.groupby("code", sort=True).size().sort_values(ascending=False, kind="stable")
     named = []
     for code, n in counts.head(top).items():
-        named.append(f"{code}（{w.count('code_' + str(code), int(n), '项')}）")
+        named.append(f"{finding_title(code)}（{w.count('code_' + str(code), int(n), '项')}）")
     w.add(f"主要问题：{'、'.join(named)}。")
     return w.done()
 
@@ -449,6 +483,67 @@ def comparison_summary(
                 listed = "、".join(f"{g}{w.count('grade_' + g, int(grades[g]), '个')}" for g in order)
                 w.add(f"；复核等级{listed}")
             w.add("。")
+    return w.done()
+
+
+def department_position(
+    ds,
+    dept_id: str,
+    year: int,
+    *,
+    metrics: pd.DataFrame | None = None,
+    scorecard=None,
+) -> Narrative:
+    """Where one department stands among all departments with data in the same year.
+
+    Parameters
+    ----------
+    ds : perfeval.Dataset
+    dept_id : str
+    year : int
+    metrics : DataFrame, optional
+        :func:`perfeval.metrics` of ``ds``.
+    scorecard : perfeval.Scorecard, optional
+        Adds the rank of the re-scored total.
+
+    Returns
+    -------
+    Narrative
+        Facts ``n_departments`` (departments with a 全年执行数 in ``year``),
+        ``execution_rate_rank``, ``per_capita_rank``, ``total_rank`` (1 = highest;
+        ties share the better rank), ``n_ranked_total`` and ``total_best``. Empty
+        text when the department is the only one.
+    """
+    if metrics is None:
+        from ._metrics import metrics as _metrics
+
+        metrics = _metrics(ds)
+    m = metrics[(metrics["year"] == year) & metrics["actual"].notna()]
+    w = _Writer()
+    if dept_id not in set(m["dept_id"]) or len(m) < 2:
+        return w.done()
+    name = _dept_name(ds, dept_id)
+    w.facts["year"] = int(year)
+    w.add(f"在{int(year)}年有全年执行数的{w.count('n_departments', len(m), '个')}部门中，{name}")
+    ranks = []
+    for col, key, label in (("execution_rate", "execution_rate_rank", "预算执行率"),
+                            ("per_capita_actual", "per_capita_rank", "人均支出")):
+        s = m.set_index("dept_id")[col].astype("Float64").dropna().astype(float)
+        if dept_id in s.index and len(s) >= 2:
+            rank = int(s.rank(ascending=False, method="min")[dept_id])
+            ranks.append(f"{label}排第{w.count(key, rank, '位')}")
+    if scorecard is not None:
+        t = scorecard.totals
+        t = t[(t["year"] == year) & t["dept_id"].isin(list(m["dept_id"]))]
+        s = t.set_index("dept_id")["total"].astype("Float64").dropna().astype(float)
+        if dept_id in s.index and len(s) >= 2:
+            rank = int(s.rank(ascending=False, method="min")[dept_id])
+            ranks.append(f"复核总分排第{w.count('total_rank', rank, '位')}"
+                         f"（共{w.count('n_ranked_total', len(s), '个')}部门有复核总分，"
+                         f"最高{w.score('total_best', float(s.max()))}）")
+    if not ranks:
+        return Narrative("", {})
+    w.add("，".join(ranks) + "。")
     return w.done()
 
 
@@ -540,7 +635,20 @@ _FORMATTERS = {
     "count": fmt_count,
     "text": lambda x: MISSING if _is_missing(x) else str(x),
     "year": lambda x: MISSING if _is_missing(x) else f"{int(x)}",
+    "long": lambda x: MISSING if _is_missing(x) else str(x),
+    "finding": finding_title,
 }
+
+#: Kinds whose cells are numbers (right-aligned, never wrapped in reports).
+NUMBER_KINDS: frozenset[str] = frozenset({"wan", "pct", "score", "count", "year"})
+#: A ``text`` column with a cell longer than this many characters wraps like ``long``.
+LONG_TEXT = 12
+#: Headers up to this many characters are kept on one line.
+SHORT_HEADER = 3
+#: Units moved into the header by ``report_table(..., units="header")``.
+_HEADER_UNITS = {"wan": "万元", "score": "分"}
+#: A text cell that is really a number ("100%", "≥98%", "36分", "<10分（复核9.8分）" is not).
+_NUMBER_TEXT = re.compile(r"^[≥≤<>＞＜=±+\-−]?\s*\d[\d,.]*\s*(%|万元|元|分|人|项|个|次|天|年)?$")
 
 
 def format_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
@@ -553,7 +661,9 @@ def format_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) ->
     columns : mapping
         Column → ``(Chinese header, kind)`` where kind is ``wan`` (万元, four
         decimals), ``pct`` (fraction as a percentage), ``score`` (分), ``count``,
-        ``year`` or ``text``. Order is kept.
+        ``year``, ``text`` (short text), ``long`` (long text such as a message;
+        never truncated, wraps in reports) or ``finding`` (a finding code shown as
+        its Chinese title, :func:`finding_title`). Order is kept.
 
     Returns
     -------
@@ -577,4 +687,173 @@ def format_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) ->
     return pd.DataFrame(out, index=range(1, len(frame) + 1), dtype="str")
 
 
-__all__ += ["format_table"]
+
+def _strip_unit(text: str, unit: str) -> str:
+    return text[: -len(unit)] if text != MISSING and text.endswith(unit) else text
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A formatted table that renders as report HTML (aligned, never truncated).
+
+    Build it with :func:`report_table`. In a notebook it displays through
+    :meth:`_repr_html_`: a plain ``<table class="perfeval-table">`` whose cells
+    carry the class ``num`` (numbers: right-aligned, not wrapped), ``text`` (short
+    text: left-aligned, not wrapped) or ``long`` (long text: left-aligned, wraps and
+    takes the remaining width). Unlike a DataFrame's own HTML, no cell is ever cut
+    short with "…".
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The formatted strings (as :func:`format_table` returns them, headers
+        included).
+    classes : tuple of str
+        The CSS class of each column (``num``, ``text`` or ``long``).
+    index : str or None
+        Header of a leading row-number column, or ``None`` for none.
+    caption : str or None
+        Optional caption above the table (left).
+    widths : tuple
+        CSS width hint per column (``None`` = none).
+    units_note : str or None
+        The units taken out of the cells (``金额单位：万元``), shown above the
+        table on the right.
+    """
+
+    frame: pd.DataFrame
+    classes: tuple[str, ...]
+    index: str | None = None
+    caption: str | None = None
+    widths: tuple[str | None, ...] = ()
+    units_note: str | None = None
+
+    def to_html(self) -> str:
+        """Return the table as an HTML fragment (see the class description)."""
+        esc = _html.escape
+        wide = " wide" if "long" in self.classes else ""
+        out = [f'<table class="perfeval-table{wide}">']
+        if self.caption or self.units_note:
+            note = f'<span class="units">{esc(self.units_note)}</span>' if self.units_note else ""
+            title = f'<span class="title">{esc(self.caption)}</span>' if self.caption else ""
+            out.append(f"<caption>{note}{title}</caption>")
+        def th(label: str, cls: str, width: str | None = None) -> str:
+            if len(label) <= SHORT_HEADER:
+                cls += " nowrap"
+            style = f' style="width: {esc(width)}"' if width else ""
+            return f'<th class="{cls}"{style}>{esc(label)}</th>'
+
+        widths = list(self.widths) + [None] * (len(self.classes) - len(self.widths))
+        head = [th(self.index, "num")] if self.index is not None else []
+        head += [th(str(h), c, wd) for h, c, wd in zip(self.frame.columns, self.classes, widths)]
+        out.append("<thead><tr>" + "".join(head) + "</tr></thead>")
+        out.append("<tbody>")
+        for i, row in enumerate(self.frame.itertuples(index=False), start=1):
+            cells = [f'<td class="num">{i}</td>'] if self.index is not None else []
+            cells += [f'<td class="{c}">{esc(str(v))}</td>' for v, c in zip(row, self.classes)]
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table>")
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None, "display.width", 200):
+            return self.frame.to_string(index=self.index is not None)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def report_table(
+    frame: pd.DataFrame,
+    columns: Mapping[str, tuple[str, str]],
+    *,
+    index: bool | str = False,
+    units: str = "cell",
+    caption: str | None = None,
+    widths: Mapping[str, str] | None = None,
+) -> ReportTable:
+    """Format columns like :func:`format_table` and mark them up for a report.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any library frame (not modified).
+    columns : mapping
+        Column → ``(Chinese header, kind)``; kinds as in :func:`format_table`.
+    index : bool or str, default False
+        Add a leading row-number column (``True`` → header 序号, a string → that
+        header).
+    units : {"cell", "header", "caption"}, default "cell"
+        ``"header"`` moves 万元 and 分 from every cell into the column header
+        (``全年执行数（万元）``), ``"caption"`` into the caption (``单位：万元``);
+        both keep wide tables within an A4 page.
+    caption : str, optional
+    widths : mapping, optional
+        Column (of ``frame``) → CSS width of its header cell (``"30%"``), a hint
+        for tables with several long-text columns.
+
+    Returns
+    -------
+    ReportTable
+        Number columns (``wan``, ``pct``, ``score``, ``count``, ``year``, and text
+        columns whose every filled cell is a number such as ``100%`` or ``≥98%``)
+        get the class ``num``; ``long`` columns, and ``text`` columns with a cell
+        longer than :data:`LONG_TEXT` characters, ``long``; other text ``text``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"code": ["vague_actual"], "actual": [85.4561], "message": ["甲" * 80]})
+    >>> t = report_table(df, {"code": ("问题", "finding"), "actual": ("全年执行数", "wan"),
+    ...                       "message": ("说明", "long")}, units="header")
+    >>> t.frame.columns.tolist(), t.classes
+    (['问题', '全年执行数（万元）', '说明'], ('text', 'num', 'long'))
+    >>> t.frame.iloc[0, :2].tolist()
+    ['完成值表述不确切', '85.4561']
+    >>> "甲" * 80 in t.to_html() and "…" not in t.to_html()
+    True
+    >>> report_table(df, {"actual": ("全年执行数", "wan")}, units="caption").units_note
+    '金额单位：万元'
+    """
+    if units not in ("cell", "header", "caption"):
+        raise ValueError(f"units 应为 'cell'、'header' 或 'caption'，实为 {units!r}")
+    unknown = [c for c in (widths or {}) if c not in columns]
+    if unknown:
+        raise KeyError(f"widths 中的列不在 columns 中：{'、'.join(map(str, unknown))}")
+    table = format_table(frame, columns)
+    labels, classes, data, moved = [], [], {}, []
+    for (col, (label, kind)), values in zip(columns.items(), (table[c] for c in table.columns)):
+        cells = values.tolist()
+        if units != "cell" and kind in _HEADER_UNITS:
+            unit = _HEADER_UNITS[kind]
+            cells = [_strip_unit(v, unit) for v in cells]
+            if units == "header":
+                label = f"{label}（{unit}）"
+            elif unit not in moved:
+                moved.append(unit)
+        if kind in NUMBER_KINDS:
+            cls = "num"
+        elif kind == "long":
+            cls = "long"
+        else:
+            filled = [v for v in cells if v != MISSING]
+            if filled and all(_NUMBER_TEXT.match(v) for v in filled):
+                cls = "num"
+            elif any(len(v) > LONG_TEXT for v in filled):
+                cls = "long"  # would make the table too wide if kept on one line
+            else:
+                cls = "text"
+        labels.append(label)
+        classes.append(cls)
+        data[label] = cells
+    out = pd.DataFrame(data, index=range(1, len(frame) + 1), dtype="str")
+    header = None if index is False else ("序号" if index is True else str(index))
+    note = "；".join(f"{'金额' if u == '万元' else '得分'}单位：{u}" for u in moved) or None
+    hint = tuple((widths or {}).get(col) for col in columns)
+    return ReportTable(out, tuple(classes), header, caption, hint, note)
+
+
+__all__ += ["format_table", "report_table", "ReportTable", "finding_title", "finding_description",
+            "NUMBER_KINDS"]

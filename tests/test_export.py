@@ -316,3 +316,51 @@ def test_unique_stems_disambiguates_collisions():
     stems = unique_stems(["财政/局", "财政:局", "Ab", "aB", "教育局"])
     assert stems == ["财政_局", "财政_局_2", "Ab", "aB_2", "教育局"]
     assert len({s.casefold() for s in stems}) == len(stems)
+
+
+# --------------------------------------------------------------------------- report tables in the PDF
+def _words(pdf: Path) -> list[tuple[float, float, float, float, str]]:
+    out = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+@needs_poppler
+def test_report_table_pdf_alignment_and_no_wrapping(tmp_path):
+    """Text columns start at the left of their header, numbers end at the right of
+    theirs, short cells stay on one line, and a long message appears in full."""
+    import pandas as pd
+
+    from perfeval._narrative import report_table
+
+    message = "指标「上级下发网宣网评任务完成率」已达成（完成值「100%」达到指标值「100%」），得满分10，却只得9分（分值10分）。" * 2
+    frame = pd.DataFrame({"severity": ["错误", "警告"], "code": ["deduction_without_shortfall", "vague_actual"],
+                          "score": [9.0, 98.3561], "message": [message, "短"]})
+    table = report_table(frame, {"severity": ("级别", "text"), "code": ("问题", "finding"),
+                                 "score": ("得分", "score"), "message": ("说明", "long")}, index=True)
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 表格"),
+        new_code_cell("t", outputs=[new_output("execute_result", execution_count=1,
+                                               data={"text/html": table.to_html(), "text/plain": repr(table)})],
+                      execution_count=1),
+    ])
+    html = to_html(nb)
+    assert "white-space: nowrap" in html and 'class="perfeval-table wide"' in html
+    pdf = to_pdf(html, tmp_path / "t.pdf")
+    words = _words(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "deduction_without_shortfall" not in text and "指标已达成却被扣分" in text
+    assert "…" not in text and "却只得9分（分值10分）。" in re.sub(r"\s+", "", text)
+
+    def box(word: str) -> tuple[float, float, float, float, str]:
+        hits = [w for w in words if w[4] == word]
+        assert hits, (word, [w[4] for w in words])
+        return hits[0]
+
+    level, err = box("级别"), box("错误")
+    assert abs(err[0] - level[0]) < 1.5  # text: left-aligned under its header
+    assert err[2] - err[0] > 1.1 * (err[3] - err[1])  # "错误" on one line (two glyphs wide, box ~1.4× its height)
+    score_head, nine, big = box("得分"), box("9分"), box("98.36分")
+    assert abs(nine[2] - big[2]) < 1.0 and abs(big[2] - score_head[2]) < 1.5  # numbers right-aligned
+    assert nine[0] > score_head[0] + 2  # … and not left-aligned

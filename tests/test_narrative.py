@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 import perfeval
-from perfeval._narrative import (MISSING, Narrative, comparison_summary, department_summary,
-                                 findings_summary, fmt_count, fmt_pct, fmt_score, fmt_wan,
-                                 format_table, trend_summary)
+from perfeval._checks import CATALOGUE
+from perfeval._narrative import (MISSING, Narrative, ReportTable, comparison_summary, department_position,
+                                 department_summary, finding_title, findings_summary, fmt_count, fmt_pct,
+                                 fmt_score, fmt_wan, format_table, report_table, trend_summary)
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +114,19 @@ def test_findings_summary_counts(lib):
     n = findings_summary(f, "demo-fl", 2020)
     sub = f[(f["dept_id"] == "demo-fl") & (f["year"] == 2020)]
     assert n.facts["findings_total"] == len(sub)
-    assert "deduction_without_shortfall" in n.text
+    # kinds are named by their Chinese title from the catalogue, never by the English code
+    assert CATALOGUE["deduction_without_shortfall"][1] in n.text
+    assert not re.search(r"[a-z]+_[a-z_]+", n.text), n.text
+    assert n.facts["code_deduction_without_shortfall"] == int((sub["code"] == "deduction_without_shortfall").sum())
     assert findings_summary(f.iloc[0:0]).text == "复核未发现问题。"
+
+
+def test_findings_summary_never_shows_codes(lib):
+    n = findings_summary(lib["f"], "hyx-wxb", 2021, top=50)
+    for code in lib["f"].loc[lib["f"]["dept_id"] == "hyx-wxb", "code"].unique():
+        assert code not in n.text
+        assert f"{finding_title(code)}（{n.facts['code_' + code]}项）" in n.text
+    assert finding_title("no_such_code") == "no_such_code" and finding_title(None) == MISSING
 
 
 def test_format_table_blanks_and_errors():
@@ -139,3 +151,67 @@ def test_inputs_not_mutated(lib):
 def test_narrative_renders_as_markdown():
     n = Narrative("甲", {"x": 1})
     assert n._repr_markdown_() == "甲" and str(n) == "甲"
+
+
+# --------------------------------------------------------------------------- report tables
+def _cells(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<td class="([a-z ]+)">(.*?)</td>', html, re.S)
+
+
+def test_report_table_aligns_and_never_truncates(lib):
+    f = lib["f"][lib["f"]["dept_id"] == "hyx-wxb"].reset_index(drop=True)
+    longest = max(f["message"], key=len)
+    assert len(longest) > 60  # longer than pandas' 50-character display cut
+    t = report_table(f, {"severity": ("级别", "text"), "code": ("问题", "finding"),
+                         "location": ("位置", "long"), "message": ("说明", "long")}, index=True)
+    assert isinstance(t, ReportTable) and len(t) == len(f)
+    assert t.classes == ("text", "long", "long", "long")  # titles are > LONG_TEXT characters
+    html = t.to_html()
+    import html as h
+    for col in ("message", "location"):  # every text in full, none cut short
+        assert all(h.escape(text) in html for text in f[col]), col
+    assert "_" not in "".join(t.frame["问题"])  # Chinese titles, no code
+    assert set(t.frame["问题"]) == {CATALOGUE[c][1] for c in f["code"]}
+    cells = _cells(html)
+    assert cells[0] == ("num", "1") and cells[1] == ("text", f["severity"].iloc[0])
+    assert '<th class="num nowrap">序号</th>' in html and 'class="perfeval-table wide"' in html
+
+
+def test_report_table_number_columns_and_units(lib):
+    m = lib["m"][lib["m"]["year"] == 2021].reset_index(drop=True)
+    cols = {"name": ("部门", "text"), "actual": ("全年执行数", "wan"), "execution_rate": ("执行率", "pct"),
+            "staff_actual": ("实际在职人数", "count")}
+    t = report_table(m, cols, units="header")
+    assert t.classes == ("text", "num", "num", "num")
+    assert t.frame.columns.tolist() == ["部门", "全年执行数（万元）", "执行率", "实际在职人数"]
+    assert t.frame["全年执行数（万元）"].tolist() == [fmt_wan(x).removesuffix("万元") for x in m["actual"]]
+    c = report_table(m, cols, units="caption")
+    assert c.units_note == "金额单位：万元" and "金额单位：万元" in c.to_html()
+    assert c.frame.columns.tolist()[1] == "全年执行数"
+    # a text column holding numbers ("100%", "≥98%") is right-aligned like numbers
+    ind = lib["ds"].indicators
+    ind = ind[(ind["dept_id"] == "hyx-wxb") & (ind["year"] == 2021) & (ind["seq"] != 5)]
+    assert report_table(ind, {"target": ("指标值", "text")}).classes == ("num",)
+    with pytest.raises(ValueError, match="units 应为"):
+        report_table(m, cols, units="both")
+    with pytest.raises(KeyError, match="widths 中的列不在 columns 中：nope"):
+        report_table(m, cols, widths={"nope": "10%"})
+    pd.testing.assert_frame_equal(m, lib["m"][lib["m"]["year"] == 2021].reset_index(drop=True))
+
+
+def test_report_table_escapes_html():
+    t = report_table(pd.DataFrame({"a": ["<b>x</b> & y"]}), {"a": ("甲", "text")})
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in t.to_html() and "<b>" not in t.to_html()
+
+
+def test_department_position_ranks(lib):
+    n = department_position(lib["ds"], "hyx-wxb", 2021, metrics=lib["m"], scorecard=lib["sc"])
+    m21 = lib["m"][(lib["m"]["year"] == 2021) & lib["m"]["actual"].notna()].set_index("dept_id")
+    t21 = lib["sc"].totals[lib["sc"].totals["year"] == 2021].set_index("dept_id")["total"].astype(float)
+    assert n.facts["n_departments"] == len(m21)
+    assert n.facts["execution_rate_rank"] == int(m21["execution_rate"].astype(float).rank(ascending=False, method="min")["hyx-wxb"])
+    assert n.facts["total_rank"] == int(t21.rank(ascending=False, method="min")["hyx-wxb"])
+    assert f"复核总分排第{n.facts['total_rank']}位" in n.text and fmt_score(t21.max()) in n.text
+    assert set(_numbers(n.text)) <= _allowed(n.facts)
+    alone = department_position(lib["ds"], "hyx-wxb", 2020, metrics=lib["m"])
+    assert alone.text == ""

@@ -22,7 +22,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CASES = {
     "01_department_report": {
         "parameters": {"dataset": "", "dept_id": "hyx-wxb", "year": None, "framework": ""},
-        "sections": ["一、资金概况", "二、支出构成", "三、人员情况", "四、历年趋势",
+        "sections": ["摘要", "一、资金概况", "二、支出构成", "三、人员情况", "四、历年趋势",
                      "五、绩效指标复核", "六、复核发现", "七、综合分析"],
         "images": 6,
     },
@@ -182,3 +182,76 @@ def test_committed_notebooks_are_stripped_with_one_parameters_cell(name):
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     assert set(CASES[name]["parameters"]) <= set(re.findall(r"^(\w+) =", tagged[0].source, re.M))
+
+
+# --------------------------------------------------------------------------- report readability
+def _ordered_texts(nb) -> list[str]:
+    """Markdown sources and outputs (markdown and HTML) in document order."""
+    out: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            out.append(cell.source)
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            out.append(data.get("text/markdown", "") + data.get("text/html", ""))
+    return out
+
+
+def _position(texts: list[str], needle: str) -> int:
+    return next(i for i, t in enumerate(texts) if needle in t)
+
+
+@pytest.mark.parametrize("name, first", [("01_department_report", "## 一、"),
+                                         ("02_compare_departments", "## 二、"),
+                                         ("03_trends", "## 二、")])
+def test_summary_comes_before_the_sections(executed, name, first):
+    nb = executed[name]
+    texts = _ordered_texts(nb)
+    narrative = _narrative(nb)
+    assert _position(texts, narrative) < _position(texts, first)
+    if name == "01_department_report":
+        assert _position(texts, "## 摘要") < _position(texts, narrative) < _position(texts, "## 一、资金概况")
+
+
+def _findings_table(nb) -> str:
+    tables = [t for t in _ordered_texts(nb) if "<table" in t and ">说明</th>" in t]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def test_findings_table_has_chinese_titles_and_full_messages(executed, lib):
+    import html
+
+    from perfeval._checks import CATALOGUE
+
+    table = _findings_table(executed["01_department_report"])
+    f = lib["findings"]
+    mine = f[(f["dept_id"] == "hyx-wxb") & ((f["year"] == 2021) | f["year"].isna())]
+    assert len(mine) > 0
+    for code in mine["code"].unique():
+        assert code not in table  # no English code in the report
+        assert html.escape(CATALOGUE[code][1]) in table
+    for col in ("message", "location"):
+        for text in mine[col]:
+            assert html.escape(text) in table, text  # never truncated
+    assert table.count("<tr>") == len(mine) + 1
+
+
+def test_no_english_codes_anywhere_in_reports(executed, lib):
+    from perfeval._checks import CATALOGUE
+
+    for name in ("01_department_report", "02_compare_departments"):
+        text = "\n".join(_ordered_texts(executed[name]))
+        assert not [c for c in CATALOGUE if c in text], name
+        assert ">severity<" not in text
+
+
+def test_report_tables_mark_numbers_and_text(executed):
+    texts = _ordered_texts(executed["01_department_report"])
+    funds = next(t for t in texts if "<table" in t and ">科目</th>" in t)
+    assert '<th class="text nowrap">科目</th>' in funds
+    assert re.search(r'<td class="num">\d+\.\d{4}</td>', funds)  # 万元 moved to the header
+    assert "全年执行数（万元）" in funds
+    for name in ("01_department_report", "02_compare_departments", "03_trends"):
+        for t in _ordered_texts(executed[name]):
+            assert 'class="dataframe' not in t, name  # every table goes through report_table
