@@ -79,10 +79,10 @@ table.perfeval-table th.num, table.perfeval-table th.text { white-space: normal;
 table.perfeval-table th.nowrap { white-space: nowrap; }
 table.perfeval-table .long { text-align: left; white-space: normal; overflow-wrap: anywhere;
                              min-width: 7em; }
-table.perfeval-table caption { caption-side: top; text-align: left; font-weight: bold;
-                               padding-bottom: .2em; }
-table.perfeval-table caption .units { float: right; font-weight: normal; font-size: .9em;
-                                      color: #555; padding-left: 1em; }
+p.perfeval-table-caption { margin: .6em 0 0; font-size: .86rem; break-after: avoid; }
+p.perfeval-table-caption + table { margin-top: .2em; }
+p.perfeval-table-caption .title { font-weight: bold; margin-right: 1em; }
+p.perfeval-table-caption .units { color: #555; font-size: .95em; }
 .dataframe caption, table caption { caption-side: top; text-align: left; font-weight: bold;
                                    padding-bottom: .3em; }
 .output_stderr { display: none; }

@@ -713,12 +713,12 @@ class ReportTable:
     index : str or None
         Header of a leading row-number column, or ``None`` for none.
     caption : str or None
-        Optional caption above the table (left).
+        Optional title above the table.
     widths : tuple
         CSS width hint per column (``None`` = none).
     units_note : str or None
         The units taken out of the cells (``金额单位：万元``), shown above the
-        table on the right.
+        table after the caption.
     """
 
     frame: pd.DataFrame
@@ -732,11 +732,14 @@ class ReportTable:
         """Return the table as an HTML fragment (see the class description)."""
         esc = _html.escape
         wide = " wide" if "long" in self.classes else ""
-        out = [f'<table class="perfeval-table{wide}">']
+        out = []
         if self.caption or self.units_note:
-            note = f'<span class="units">{esc(self.units_note)}</span>' if self.units_note else ""
+            # A paragraph, not a <caption>: a caption is only as wide as a narrow table,
+            # and in weasyprint a note floated inside it overlapped the header row.
             title = f'<span class="title">{esc(self.caption)}</span>' if self.caption else ""
-            out.append(f"<caption>{note}{title}</caption>")
+            note = f'<span class="units">{esc(self.units_note)}</span>' if self.units_note else ""
+            out.append(f'<p class="perfeval-table-caption">{title}{note}</p>')
+        out.append(f'<table class="perfeval-table{wide}">')
         def th(label: str, cls: str, width: str | None = None) -> str:
             if len(label) <= SHORT_HEADER:
                 cls += " nowrap"

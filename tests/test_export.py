@@ -364,3 +364,26 @@ def test_report_table_pdf_alignment_and_no_wrapping(tmp_path):
     score_head, nine, big = box("得分"), box("9分"), box("98.36分")
     assert abs(nine[2] - big[2]) < 1.0 and abs(big[2] - score_head[2]) < 1.5  # numbers right-aligned
     assert nine[0] > score_head[0] + 2  # … and not left-aligned
+
+
+@needs_poppler
+def test_report_table_with_units_note_splits_across_pages(tmp_path):
+    """A long table with a units note starts right under the preceding text and is
+    split across pages (rows are never split, the note stays with the table)."""
+    import pandas as pd
+
+    from perfeval._narrative import report_table
+
+    frame = pd.DataFrame({"item": [f"科目{i:03d}" for i in range(90)], "actual": [i * 1.25 for i in range(90)]})
+    table = report_table(frame, {"item": ("科目", "text"), "actual": ("全年执行数", "wan")}, units="caption")
+    assert table.units_note == "金额单位：万元"
+    filler = "\n\n".join(["预算执行率分析。" * 20] * 3)
+    nb = new_notebook(cells=[
+        new_markdown_cell(f"# 表格\n\n{filler}"),
+        new_code_cell("t", outputs=[new_output("display_data", data={"text/html": table.to_html(),
+                                                                     "text/plain": repr(table)})]),
+    ])
+    pdf = to_pdf(to_html(nb), tmp_path / "t.pdf")
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "金额单位：万元" in page1 and "科目000" in page1 and "科目089" not in page1
