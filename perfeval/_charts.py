@@ -192,6 +192,10 @@ def composition_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = N
                 ax.text(left[i] + share / 2, i, f"{share:.0%}", ha="center", va="center",
                         color="white", fontsize=8.5)
         left = left + shares[key]
+    for i, t in enumerate(total):
+        if pd.isna(t):  # say why the row is empty rather than leave a blank bar
+            ax.text(0.01, i, "人员经费、公用经费、项目支出均未填报", va="center", ha="left",
+                    fontsize=8.5, color="#666666")
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(_pct_axis)
     ax.set_xlim(0, 1)

@@ -255,3 +255,76 @@ def test_report_tables_mark_numbers_and_text(executed):
     for name in ("01_department_report", "02_compare_departments", "03_trends"):
         for t in _ordered_texts(executed[name]):
             assert 'class="dataframe' not in t, name  # every table goes through report_table
+
+
+# --------------------------------------------------------------------------- charts as the reports show them
+def _tick_labels_collide(fig) -> bool:
+    """Upright labels: their boxes overlap. Slanted labels (parallel strips): the
+    distance between neighbouring strips is less than the text height."""
+    import math
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ticks = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    angle = ticks[0].get_rotation()
+    if angle == 0:
+        boxes = [t.get_window_extent(renderer) for t in ticks]
+        return any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    xs = [t.get_window_extent(renderer).x1 for t in ticks]  # right-aligned: the anchor
+    height = ticks[0].get_fontsize() * fig.dpi / 72
+    gaps = [(b - a) * math.sin(math.radians(angle)) for a, b in zip(xs, xs[1:])]
+    return min(gaps) < 1.2 * height
+
+
+def test_comparison_charts_have_no_overlapping_tick_labels(lib):
+    from perfeval import charts
+
+    m21 = lib["m"][(lib["m"]["year"] == 2021) & lib["m"]["actual"].notna()]
+    assert m21["name"].str.len().max() >= 8  # 示例·农业农村局: long enough to collide unrotated
+    for fig in (charts.execution_rate_chart(m21), charts.per_capita_chart(m21), charts.staffing_chart(m21)):
+        assert not _tick_labels_collide(fig)
+
+
+def test_execution_labels_sit_inside_the_bars(lib):
+    from perfeval import charts
+
+    m21 = lib["m"][lib["m"]["year"] == 2021]
+    ax = charts.execution_rate_chart(m21).axes[0]
+    labels = [t for t in ax.texts if t.get_text().endswith("%") and t.get_text() != " 100%"]
+    assert len(labels) == m21["execution_rate"].notna().sum()
+    assert all(t.get_va() == "top" and t.get_color() == "white" for t in labels)
+
+
+def test_heatmap_text_contrasts_with_its_cell(lib):
+    from matplotlib.colors import to_rgb
+
+    from perfeval import charts
+
+    cats = lib["sc"].categories
+    fig = charts.category_heatmap(cats[cats["year"] == 2021])
+    ax = fig.axes[0]
+    im = ax.images[0]
+    data = im.get_array()
+    checked = 0
+    for t in ax.texts:
+        j, i = (round(v) for v in t.get_position())
+        r, g, b, _ = im.cmap(im.norm(data[i, j]))
+        cell = 0.299 * r + 0.587 * g + 0.114 * b
+        tr, tg, tb = to_rgb(t.get_color())
+        assert abs(cell - (0.299 * tr + 0.587 * tg + 0.114 * tb)) > 0.4, t.get_text()
+        checked += 1
+    assert checked == data.size
+
+
+def test_ranking_axis_stops_at_100_and_empty_composition_is_explained(lib):
+    from perfeval import charts
+
+    t = lib["sc"].totals
+    ax = charts.ranking_chart(t[t["year"] == 2021]).axes[0]
+    assert max(ax.get_xticks()) <= 100
+    hist = lib["m"][lib["m"]["dept_id"] == "hyx-wxb"]
+    texts = [x.get_text() for x in charts.composition_chart(hist).axes[0].texts]
+    assert "人员经费、公用经费、项目支出均未填报" in texts  # 2020 has only 基本支出
