@@ -126,9 +126,9 @@ def _score(x: float | None) -> str:
     return "空" if x is None or _isna(x) else f"{_fmt_num(x)}分"
 
 
-def _short(name: object, n: int = 18) -> str:
-    s = "" if name is None or _isna(name) else re.sub(r"\s+", "", str(name))
-    return s if len(s) <= n else s[:n] + "…"
+def _name(name: object) -> str:
+    """An indicator's name as written (edges stripped), never shortened: analysts search for it."""
+    return "" if name is None or _isna(name) else str(name).strip()
 
 
 def _where(source: object, row: object) -> str:
@@ -239,7 +239,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None) -> pd.DataFr
 
 
 def _ind_loc(r: Any, field: str) -> str:
-    return f"绩效指标 第{int(r.seq)}项「{_short(r.name)}」{field}{_where(r.source, r.source_row)}"
+    return f"绩效指标 第{int(r.seq)}项「{_name(r.name)}」{field}{_where(r.source, r.source_row)}"
 
 
 def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Framework],
@@ -254,7 +254,7 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
         fw = fw_of(r.dept_id, r.year)
         tol = fw.tolerance.score
         w, rep, sc = _val(r.weight), _val(r.reported_score), _val(r.score)
-        label = f"「{_short(r.name)}」"
+        label = f"「{_name(r.name)}」"
         a_raw = "" if _isna(src.actual) else str(src.actual).strip()
         t_raw = "" if _isna(src.target) else str(src.target).strip()
         rule = str(r.rule)
