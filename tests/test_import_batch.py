@@ -223,3 +223,30 @@ def test_cli_dept_and_year_options(tmp_path, capsys):
     assert _main(["import", str(src), "-o", str(tmp_path / "ds"), "--dept-id", "hyx-wxb", "--year", "2021",
                   "--no-progress"]) == 0
     assert _csv(tmp_path / "ds" / "staffing.csv")["dept_id"].tolist() == ["hyx-wxb"]
+
+
+def test_tables_without_title_join_the_department_named_alike(tmp_path):
+    """An .xlsx copy of the tables names no region; it is the same 网信办 as the full report."""
+    d = tmp_path / "in"
+    d.mkdir()
+    write_xlsx(SEED_SPEC, d / "a_tables.xlsx")
+    (d / "b_report.txt").write_text(export_text(SEED_SPEC), encoding="utf-8")
+    out = tmp_path / "ds"
+    s = import_reports([d], out, progress=False)
+    deps = _csv(out / "departments.csv")
+    assert deps["name"].tolist() == ["网信办"]
+    assert len(s.conflicts) == 1 and "b_report.txt" in s.conflicts[0][0]
+    log = _csv(out / "import_log.csv")
+    assert log["message"].str.contains("归入已有部门").any()
+
+
+def test_same_name_in_two_regions_stays_two_departments(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text(export_text(SEED_SPEC), encoding="utf-8")
+    (d / "b.txt").write_text(export_text(SEED_SPEC).replace("衡阳县", "祁东县"), encoding="utf-8")
+    out = tmp_path / "ds"
+    s = import_reports([d], out, progress=False)
+    deps = _csv(out / "departments.csv")
+    assert sorted(deps["region"]) == ["祁东县", "衡阳县"] and deps["dept_id"].nunique() == 2
+    assert not s.conflicts

@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from perfeval._import._layout import (
-    CONTRACT_COLUMNS, ERROR, LOG_COLUMNS, PROVENANCE_COLUMNS, WARNING, ImportedReport,
+    CONTRACT_COLUMNS, ERROR, INFO, LOG_COLUMNS, PROVENANCE_COLUMNS, WARNING, ImportedReport,
 )
 from perfeval._import._model import ReportImportError
 from perfeval._import._read import SUPPORTED_EXTS, read_report
@@ -154,6 +154,35 @@ class _State:
         self.prov = _read_csv(out_dir / PROVENANCE_FILE, PROVENANCE_COLUMNS)
         self.log = _read_csv(out_dir / LOG_FILE, LOG_COLUMNS)
         self.new_log: list[dict] = []
+
+    # -- identity ------------------------------------------------------------
+    def match_department(self, rep: ImportedReport) -> ImportedReport:
+        """Reuse an existing department's id when the report names the same department.
+
+        A generated id hashes region + name, so a copy of the tables without the
+        title (no region) would otherwise become a second department. When exactly
+        one department already in the dataset has the same name and a compatible
+        region (equal, or blank on either side), the report takes its id; the
+        import log says so.
+        """
+        deps = self.tables["departments"]
+        if not rep.name or (deps["dept_id"] == rep.dept_id).any():
+            return rep
+        region = deps["region"].fillna("")
+        same = deps[(deps["name"] == rep.name) & ((region == rep.region) | (region == "") | (rep.region == ""))]
+        if len(same) != 1:
+            return rep
+        new_id = str(same["dept_id"].iloc[0])
+
+        def rekey(df: pd.DataFrame) -> pd.DataFrame:
+            if "dept_id" not in df.columns:
+                return df
+            return df.assign(dept_id=df["dept_id"].mask(df["dept_id"] == rep.dept_id, new_id))
+
+        self._note(INFO, rep.file, f"departments {new_id}", rep.name,
+                   f"按部门名称「{rep.name}」归入已有部门 {new_id}（生成的编码 {rep.dept_id} 未使用）")
+        return replace(rep, dept_id=new_id, tables={k: rekey(v) for k, v in rep.tables.items()},
+                       provenance=rekey(rep.provenance))
 
     # -- conflicts -----------------------------------------------------------
     def conflict(self, rep: ImportedReport) -> str | None:
@@ -330,6 +359,8 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
             summary.failed.append((str(f), reason))
             state.fail(f.name, reason)
             continue
+        if dept_id is None:
+            rep = state.match_department(rep)
         why = state.conflict(rep)
         if why is not None:
             summary.conflicts.append((str(f), why))
