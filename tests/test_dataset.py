@@ -192,3 +192,31 @@ def test_placeholder_cells_are_blank_but_kept(tmp_path):
     row = perfeval.load(folder).finance.iloc[0]
     assert pd.isna(row["initial_budget"]) and pd.isna(row["actual"])
     assert (row["initial_budget_raw"], row["adjusted_budget_raw"], row["actual_raw"]) == ("-", "—", "无")
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_cells = st.one_of(st.text(max_size=12), st.sampled_from(["", "-", "85.4561", "1,000", "2021年", "≥98%", "元", "万元",
+                                                          "\u3000", "=1+1", "NaN", "1e400", "年度资金总额"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(*[_cells] * 7), min_size=1, max_size=4),
+       ind=st.lists(st.tuples(*[_cells] * 6), max_size=3))
+def test_load_never_raises_anything_but_dataset_error(tmp_path_factory, rows, ind):
+    folder = tmp_path_factory.mktemp("hostile")
+    fin_cols = ["dept_id", "year", "item", "initial_budget", "adjusted_budget", "actual", "unit"]
+    ind_cols = ["dept_id", "year", "name", "target", "actual", "weight"]
+    write_tables(folder, {
+        "departments": [{"dept_id": "x", "name": "x"}],
+        "finance": [dict(zip(fin_cols, r)) for r in rows],
+        "indicators": [dict(zip(ind_cols, r)) for r in ind],
+    }, headers={"finance": fin_cols, "indicators": ind_cols})
+    try:
+        ds = perfeval.load(folder)
+    except DatasetError as exc:
+        assert len(exc.problems) >= 1
+        assert all(isinstance(m, str) and m for m in exc.problems["message"])
+    else:
+        perfeval.metrics(ds)  # a dataset that loads can be measured
