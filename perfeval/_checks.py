@@ -183,7 +183,7 @@ class _Collector:
         })
 
 
-def check(ds: Any, framework: str | Path | Framework | None = None) -> pd.DataFrame:
+def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard: Any = None) -> pd.DataFrame:
     """Run every audit check on ``ds`` and return the findings.
 
     Parameters
@@ -193,6 +193,9 @@ def check(ds: Any, framework: str | Path | Framework | None = None) -> pd.DataFr
     framework
         Framework id, TOML path or :class:`~perfeval.Framework` for dept-years whose
         ``evaluations.framework`` is blank; ``None`` means ``national_2020``.
+    scorecard
+        ``rescore(ds, framework)`` when the caller already has it (saves
+        re-scoring twice); it must come from the same ``ds`` and ``framework``.
 
     Returns
     -------
@@ -210,7 +213,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None) -> pd.DataFr
     """
     default_fw = load_framework(framework)
     per_key = _framework_for(ds, framework)
-    card = rescore(ds, framework)
+    card = scorecard if scorecard is not None else rescore(ds, framework)
     out = _Collector()
 
     def fw_of(dept: object, year: object) -> Framework:

@@ -298,7 +298,7 @@ class _Context:
     def findings(self) -> pd.DataFrame:
         from perfeval._checks import check
 
-        return self._get("findings", lambda: _call_check(check, self.ds, self.framework))
+        return self._get("findings", lambda: check(self.ds, framework=self.framework, scorecard=self.scorecard))
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -335,13 +335,6 @@ class _Context:
     def row(self, frame: pd.DataFrame, dept_id: str, year: int) -> pd.Series | None:
         hit = frame.loc[(frame["dept_id"] == dept_id) & (frame["year"] == year)]
         return None if hit.empty else hit.iloc[0]
-
-
-def _call_check(check: Any, ds: Any, framework: Any) -> pd.DataFrame:
-    try:
-        return check(ds, framework=framework)
-    except TypeError:
-        return check(ds)
 
 
 def _dept_years(ds: Any) -> list[tuple[str, int]]:

@@ -263,3 +263,11 @@ def test_seed_locations_name_file_and_row():
     f = check(perfeval.load())
     r = _one(f[f["dept_id"] == "hyx-wxb"], "missing_weight")
     assert r["location"] == "绩效指标 第7项「上级舆情交办率」分值（indicators.csv 第8行）"
+
+
+def test_passing_the_scorecard_gives_the_same_findings():
+    ds = perfeval.load()
+    card = perfeval.rescore(ds)
+    before = card.indicators.copy(deep=True)
+    pd.testing.assert_frame_equal(check(ds, scorecard=card), check(ds))
+    pd.testing.assert_frame_equal(card.indicators, before)
