@@ -131,12 +131,19 @@ def _name(name: object) -> str:
     return "" if name is None or _isna(name) else str(name).strip()
 
 
-def _where(source: object, row: object) -> str:
+def _where(source: object, row: object, origin: object = None) -> str:
+    """"（indicators.csv 第12行）", plus the place in the original report when known."""
     if source is None or _isna(source):
         return ""
-    if row is None or _isna(row):
-        return f"（{source}）"
-    return f"（{source} 第{int(row)}行）"
+    place = f"{source}" if row is None or _isna(row) else f"{source} 第{int(row)}行"
+    if origin is not None and not _isna(origin) and str(origin):
+        place += f"；原报告 {origin}"
+    return f"（{place}）"
+
+
+def _at(r: Any) -> str:
+    """:func:`_where` of a frame row (``source``, ``source_row`` and ``origin`` when present)."""
+    return _where(getattr(r, "source", None), getattr(r, "source_row", None), getattr(r, "origin", None))
 
 
 def _rows_span(source: pd.Series, rows: pd.Series) -> str:
@@ -242,7 +249,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
 
 
 def _ind_loc(r: Any, field: str) -> str:
-    return f"绩效指标 第{int(r.seq)}项「{_name(r.name)}」{field}{_where(r.source, r.source_row)}"
+    return f"绩效指标 第{int(r.seq)}项「{_name(r.name)}」{field}{_at(r)}"
 
 
 def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Framework],
@@ -404,7 +411,7 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
         key = (str(e.dept_id), int(e.year))
         fw = fw_of(*key)
         tol = fw.tolerance
-        where = _where(getattr(e, "source", None), getattr(e, "source_row", None))
+        where = _at(e)
         t = totals.get(key)
         part = ind[(ind["dept_id"] == key[0]) & (ind["year"] == key[1])]
         total_rep = _val(e.total_score)
@@ -530,7 +537,7 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
                             f"{k}{v[0]:.4f}" + ("（由明细汇总）" if v[1] else "")  # type: ignore[index]
                             for k, v in zip(kids, vals))
                         out.add("sum_mismatch", dept, year,
-                                f"资金 {parent} {col_zh}{_where(prow.source, prow.source_row)}",
+                                f"资金 {parent} {col_zh}{_at(prow)}",
                                 _money(s), _money(pv),
                                 f"{parent}{col_zh}{_money(pv)}，不等于{group_zh[gname]}之和{_money(s)}"
                                 f"（{parts}），相差{abs(s - pv):.4f}万元。")
@@ -540,7 +547,7 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
             income, spent, left = _val(root.adjusted_budget), _val(root.actual), _val(carry.actual)
             if income is not None and spent is not None and left is not None and abs(income - spent - left) > tol:
                 out.add("funds_unbalanced", dept, year,
-                        f"资金 {ROOT_ITEM} 全年预算数{_where(root.source, root.source_row)}",
+                        f"资金 {ROOT_ITEM} 全年预算数{_at(root)}",
                         _money(spent + left), _money(income),
                         f"全年预算数（收入）{_money(income)}，不等于全年执行数{_money(spent)}加年末结转结余"
                         f"{_money(left)}之和{_money(spent + left)}，相差{abs(income - spent - left):.4f}万元。")
@@ -555,6 +562,6 @@ def _check_staffing(ds: Any, out: _Collector) -> None:
         if q is not None and a is not None and a > q:
             rate = a / q if q else math.inf
             out.add("staff_over_quota", r.dept_id, r.year,
-                    f"人员 实际在职人数{_where(getattr(r, 'source', None), getattr(r, 'source_row', None))}",
+                    f"人员 实际在职人数{_at(r)}",
                     f"≤{int(q)}人", f"{int(a)}人",
                     f"实际在职{int(a)}人，多于编制数{int(q)}人（控制率{_rate(rate)}）。")

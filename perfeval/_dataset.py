@@ -92,6 +92,10 @@ class Dataset:
         execution_rate`` (raw text), ``execution_rate_value`` (fraction),
         ``execution_weight, execution_score`` and their ``_raw``.
 
+    Every frame but ``departments`` also has ``origin``: the place in the
+    original report ("网信办.docx 表2 第11行") when the dataset was made by
+    ``perfeval import`` (from its ``provenance.csv``), else NA.
+
     Examples
     --------
     >>> import perfeval
@@ -475,6 +479,47 @@ def _finish_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(execution_rate_value=pd.array(vals, dtype="Float64"))
 
 
+#: which column identifies a row within a dept-year in ``provenance.csv`` (written by ``perfeval import``)
+_PROVENANCE_KEY = {"finance": "item", "indicators": "seq", "goals": "seq", "staffing": None, "evaluations": None}
+PROVENANCE_FILE = "provenance.csv"
+
+
+def _attach_origin(frames: dict[str, pd.DataFrame], folder: Path | None) -> dict[str, pd.DataFrame]:
+    """Add ``origin``: where each row came from in the original report, when known.
+
+    ``perfeval import`` writes ``provenance.csv`` beside the tables (one row per
+    imported value: file, table of the report, row). The first place recorded for
+    a row's facts becomes its ``origin`` ("网信办.docx 表2 第11行"); rows typed in
+    by hand, or datasets without that file, get NA. An unreadable provenance file
+    is ignored: it only adds places, it never changes values.
+    """
+    lookup: dict[tuple[str, str, str, str], str] = {}
+    path = folder / PROVENANCE_FILE if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            prov = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            prov = pd.DataFrame()
+        need = {"table", "dept_id", "year", "key", "file", "doc_table", "row"}
+        if need <= set(prov.columns):
+            lines = prov["line"] if "line" in prov.columns else pd.Series("", index=prov.index)
+            cols = prov[["table", "dept_id", "year", "key", "file", "doc_table", "row"]].assign(line=lines)
+            for t, d, y, k, f, dt, r, ln in cols.itertuples(index=False, name=None):
+                place = f"{f} {dt}" + (f" 第{r}行" if r else "") + (f"（文本第{ln}行）" if ln else "")
+                lookup.setdefault((t, d, y, k), place)
+    out = dict(frames)
+    for name, keycol in _PROVENANCE_KEY.items():
+        df = frames[name]
+        if lookup and len(df):
+            keys = df[keycol].astype("string").fillna("") if keycol else pd.Series("", index=df.index)
+            origin = [lookup.get((name, str(d), "" if pd.isna(y) else str(int(y)), str(k)))
+                      for d, y, k in zip(df["dept_id"], df["year"], keys)]
+        else:
+            origin = [None] * len(df)
+        out[name] = df.assign(origin=pd.array(origin, dtype=STR))
+    return out
+
+
 def _check_keys(name: str, df: pd.DataFrame, spec: TableSpec, problems: list[Problem], depts: set[str] | None) -> None:
     if spec.key and len(df):
         dup = df[df.duplicated(list(spec.key), keep="first") & df[list(spec.key)].notna().all(axis=1)]
@@ -554,6 +599,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
     frames["goals"] = frames["goals"].assign(
         seq=pd.array(list(frames["goals"].groupby(["dept_id", "year"], dropna=False).cumcount() + 1), dtype="Int64")
         if len(frames["goals"]) else pd.array([], dtype="Int64"))
+    frames = _attach_origin(frames, p if p.is_dir() else None)
     depts = set(frames["departments"]["dept_id"].dropna()) if "departments" in sources else None
     for name in TABLE_ORDER:
         _check_keys(name, frames[name], TABLES[name], problems, depts)

@@ -938,15 +938,16 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
                 "basis": res["basis"], "shortfall": bool(res["shortfall"]),
                 "over_achievement": bool(res["over_achievement"]), "band": res["band"],
                 "source": getattr(row, "source", None), "source_row": getattr(row, "source_row", None),
+                "origin": getattr(row, "origin", None),
             })
     indicators = pd.DataFrame(rows, columns=[
         "dept_id", "year", "seq", "level1", "category", "level2", "name", "framework", "weight",
         "reported_score", "score", "ratio", "rule", "basis", "shortfall", "over_achievement", "band",
-        "source", "source_row"])
+        "source", "source_row", "origin"])
     indicators = _typed(indicators, floats=("weight", "reported_score", "score", "ratio"),
                         ints=("year", "seq", "source_row"),
                         strings=("dept_id", "level1", "category", "level2", "name", "framework",
-                                 "rule", "basis", "band", "source"),
+                                 "rule", "basis", "band", "source", "origin"),
                         bools=("shortfall", "over_achievement"))
 
     # categories

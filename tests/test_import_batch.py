@@ -250,3 +250,36 @@ def test_same_name_in_two_regions_stays_two_departments(tmp_path):
     deps = _csv(out / "departments.csv")
     assert sorted(deps["region"]) == ["祁东县", "衡阳县"] and deps["dept_id"].nunique() == 2
     assert not s.conflicts
+
+
+def test_findings_point_back_into_the_original_report(tmp_path):
+    """The dataset made by import carries provenance; findings name the report's table and row."""
+    import perfeval
+
+    src = tmp_path / "网信办.txt"
+    src.write_text(export_text(SEED_SPEC), encoding="utf-8")
+    out = tmp_path / "ds"
+    import_reports([src], out, dept_id="hyx-wxb", progress=False)
+    ds = perfeval.load(out)
+    ind = ds.indicators.set_index("name")
+    assert ind.loc["网络留言回复率", "origin"].startswith("网信办.txt 表2 第")
+    assert ds.evaluations["origin"].iloc[0].startswith("网信办.txt 表2")
+    f = perfeval.check(ds)
+    hit = f[(f["code"] == "deduction_without_shortfall") & f["location"].str.contains("上级下发网宣网评任务完成率")]
+    assert len(hit) == 1 and "；原报告 网信办.txt 表2 第" in hit["location"].iloc[0]
+    # a hand-made dataset has no provenance: origin is NA and locations stay short
+    plain = perfeval.load()
+    assert plain.indicators["origin"].isna().all()
+    assert not perfeval.check(plain)["location"].str.contains("原报告").any()
+
+
+def test_unreadable_provenance_is_ignored(tmp_path):
+    import perfeval
+
+    src = tmp_path / "网信办.txt"
+    src.write_text(export_text(SEED_SPEC), encoding="utf-8")
+    out = tmp_path / "ds"
+    import_reports([src], out, dept_id="hyx-wxb", progress=False)
+    (out / "provenance.csv").write_bytes(b"\xff\xfe\x00garbage")
+    ds = perfeval.load(out)
+    assert ds.indicators["origin"].isna().all() and len(ds.indicators) == 11
