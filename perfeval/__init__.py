@@ -49,6 +49,7 @@ _LAZY: dict[str, str] = {
     "run_reports": "_run",
     "import_reports": "_import",
     "export_xlsx": "_xlsx",
+    "write_template": "_template",
     "generate_examples": "_examples",
     "DEFAULT_DATASET": "_paths",
     "EXPORTS_DIR": "_paths",

@@ -195,6 +195,22 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from ._template import write_template
+
+    ds = None
+    if args.source:
+        args.dataset = args.source
+        ds = _load(args)
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"输出文件应以 .xlsx 结尾：{out}")
+    write_template(out, ds)
+    what = f"数据集 {args.source} 的数据" if ds is not None else "空白模板"
+    print(f"已写出 {out}（{what}；perfeval load / 各命令可直接读取）")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------
 # parser
 
@@ -236,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="totals：总分与等级（默认）；categories：一级指标小计；indicators：逐项")
     p.add_argument("--list-frameworks", action="store_true", help="列出内置评分框架")
     p.set_defaults(func=cmd_score)
+    p = sub.add_parser("template", help="输入工作簿：写出空白模板（中文表头、下拉选项、说明），或把数据集写成同样的工作簿")
+    p.add_argument("-o", "--output", default="perfeval_模板.xlsx", metavar="文件.xlsx", help="输出文件（默认 perfeval_模板.xlsx）")
+    p.add_argument("--from", dest="source", metavar="数据集", help="把这个数据集的数据写进工作簿（省略则为空白模板）")
+    p.set_defaults(func=cmd_template)
     for add in _optional_commands():
         add(sub)
     return parser
