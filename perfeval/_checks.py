@@ -101,6 +101,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "target_conflicts_name": (
         "警告", "指标值与指标名称不一致",
         "三级指标名称中写明了目标（如“满意度≥95%”），指标值栏却写了另一个数（如“100%”）。"),
+    "goal_without_result": (
+        "提示", "年度目标无完成情况",
+        "年度总体目标中的某条目标没有对应的全年实际完成情况（按条目顺序对应）。"),
     "unscorable_indicator": (
         "提示", "指标无法复核",
         "指标有分值但无法按框架复核（如单位不一致、指标值为定量而完成值为定性描述、缺少资金数据），复核说明给出原因。"),
@@ -231,6 +234,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     _check_evaluations(ds, card, fw_of, out)
     _check_finance(ds, fw_of, out)
     _check_staffing(ds, out)
+    _check_goals(ds, out)
 
     df = pd.DataFrame(out.rows, columns=COLUMNS)
     if df.empty:
@@ -565,3 +569,16 @@ def _check_staffing(ds: Any, out: _Collector) -> None:
                     f"人员 实际在职人数{_at(r)}",
                     f"≤{int(q)}人", f"{int(a)}人",
                     f"实际在职{int(a)}人，多于编制数{int(q)}人（控制率{_rate(rate)}）。")
+
+
+def _check_goals(ds: Any, out: _Collector) -> None:
+    goals = getattr(ds, "goals", None)
+    if goals is None or goals.empty:
+        return
+    for r in goals.itertuples(index=False):
+        goal = "" if _isna(r.goal) else str(r.goal).strip()
+        result = "" if _isna(r.result) else str(r.result).strip()
+        if goal and not result:
+            out.add("goal_without_result", r.dept_id, r.year, f"年度总体目标 第{int(r.seq)}条{_at(r)}",
+                    "全年实际完成情况", "空",
+                    f"年度目标第{int(r.seq)}条「{goal}」没有填写全年实际完成情况。")

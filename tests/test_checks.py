@@ -121,6 +121,7 @@ CASES: list[tuple[str, Any, Any]] = [
     ("category_score_exceeds_weight", setter(I("丁指标"), score=17), setter(I("丁指标"), score=15)),
     ("unknown_category", setter(I("戊指标"), level1="其他"), setter(I("戊指标"), level1="满意度指标（10分）")),
     ("unscorable_indicator", setter(I("甲指标"), actual="完成"), setter(I("甲指标"), actual="1")),
+    ("goal_without_result", lambda t: t["goals"][0].update(result=""), lambda t: t["goals"][0].update(result="部分完成")),
     ("target_conflicts_name", setter(I("戊指标"), name="满意度≥95%"), setter(I("戊指标"), name="满意度≥90%")),
 ]
 
@@ -247,6 +248,9 @@ def test_seed_contradictions():
     assert "71.9019" in r["message"] and "13.9342" in r["message"]
     vague = f[f["code"] == "vague_actual"]
     assert len(vague) == 8 and set(vague["found"]) == {"≥98%", "≥95%", "≥95"}
+    r = _one(f, "goal_without_result", "第3条")
+    assert "坚持以健全工作体系为重点" in r["message"]
+    assert len(f[f["code"] == "goal_without_result"]) == 1
     r = _one(f, "target_conflicts_name", "满意度≥95%")
     assert (r["expected"], r["found"]) == ("≥95%（名称所写）", "100%")
     assert len(f[f["code"] == "target_conflicts_name"]) == 1  # "实行24小时…" is not a target
