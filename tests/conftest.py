@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import perfeval
+
+# Shared, noisy machines: no per-example deadline (speed is measured in benchmarks/).
+settings.register_profile("perfeval", deadline=None)
+settings.load_profile("perfeval")
 
 
 def write_tables(folder: Path, tables: dict[str, list[dict[str, object]]], *, encoding: str = "utf-8",
