@@ -11,6 +11,7 @@ Messages are Chinese and one line; no tracebacks for the analyst.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -24,6 +25,34 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """Bad usage: printed as one Chinese line, exit code 2."""
+
+
+#: argparse's own words in Chinese (looked up through ``argparse._`` while ``main`` runs)
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "options": "选项",
+    "optional arguments": "选项",
+    "positional arguments": "位置参数",
+    "show this help message and exit": "显示帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "expected one argument": "需要一个值",
+    "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
+}
+
+
+@contextlib.contextmanager
+def _chinese_argparse():
+    """Translate argparse's fixed words (headings, errors) for the duration of a call."""
+    original = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: _ARGPARSE_ZH.get(text, original(text))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -263,8 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``perfeval`` command; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with _chinese_argparse():
+        parser = build_parser()
+        args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

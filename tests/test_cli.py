@@ -80,3 +80,18 @@ def test_check_and_score_commands(capsys):
     totals = json.loads(capsys.readouterr().out)
     assert totals[0]["total_reported"] == 91
     assert main(["score", "--framework", "no-such-framework"]) == 2
+
+
+def test_help_and_usage_errors_are_chinese_and_argparse_is_restored(capsys):
+    import argparse
+
+    before = argparse._
+    with pytest.raises(SystemExit) as e:
+        main(["-h"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：perfeval") and "显示帮助并退出" in out and "usage:" not in out
+    with pytest.raises(SystemExit):
+        main(["metrics", "--format", "xml"])
+    assert "无效的选择：'xml'" in capsys.readouterr().err
+    assert argparse._ is before
