@@ -297,6 +297,11 @@ class _TableReader:
         for offset, row in enumerate(rows[1:], start=2):
             if all(_blank(c) for c in row):
                 continue
+            beyond = [(i, c) for i, c in enumerate(row) if i >= len(header) and not _blank(c)]
+            if beyond:
+                i, c = beyond[0]
+                self.problem(ProblemCode.EXTRA_CELLS, offset, f"第{i + 1}列（表头之外）", _clean(c),
+                             f"每行最多 {len(header)} 列（与表头对齐）", f"有 {len(beyond)} 个单元格在表头之外，无法归入任何列")
             rec: dict[str, object] = {"source": self.label, "source_row": offset}
             for i, name in colmap.items():
                 raw = row[i] if i < len(row) else ""

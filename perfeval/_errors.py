@@ -28,6 +28,7 @@ class ProblemCode(str, Enum):
     MISSING_PARENT = "missing_parent"
     UNKNOWN_PARENT = "unknown_parent"
     BAD_DIRECTION = "bad_direction"
+    EXTRA_CELLS = "extra_cells"
 
 
 @dataclass(frozen=True)

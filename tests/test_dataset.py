@@ -220,3 +220,12 @@ def test_load_never_raises_anything_but_dataset_error(tmp_path_factory, rows, in
         assert all(isinstance(m, str) and m for m in exc.problems["message"])
     else:
         perfeval.metrics(ds)  # a dataset that loads can be measured
+
+
+def test_cells_beyond_the_header_are_reported_not_dropped(tmp_path):
+    folder = tmp_path / "ragged"
+    folder.mkdir()
+    (folder / "departments.csv").write_text("dept_id,name\nr1,某局,多出来的\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="第3列（表头之外）.*原值「多出来的」") as info:
+        perfeval.load(folder)
+    assert info.value.problems["code"].tolist() == ["extra_cells"]
