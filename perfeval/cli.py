@@ -203,8 +203,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     from ._scoring import list_frameworks, rescore
 
     if args.list_frameworks:
-        fws = list_frameworks()
-        emit(pd.DataFrame(fws) if not isinstance(fws, pd.DataFrame) else fws, args.format)
+        from ._scoring import DEFAULT_FRAMEWORK, load_framework
+
+        rows = []
+        for fid in list_frameworks():
+            fw = load_framework(fid)
+            rows.append({"id": fid, "name": fw.name, "total": fw.total, "default": fid == DEFAULT_FRAMEWORK,
+                         "description": " ".join(str(fw.description).split())})
+        emit(pd.DataFrame(rows), args.format,
+             labels={"id": "框架", "name": "名称", "total": "总分", "default": "默认", "description": "说明"})
         return EXIT_OK
     ds = _load(args)
     card = rescore(ds, _framework(args))

@@ -95,3 +95,11 @@ def test_help_and_usage_errors_are_chinese_and_argparse_is_restored(capsys):
         main(["metrics", "--format", "xml"])
     assert "无效的选择：'xml'" in capsys.readouterr().err
     assert argparse._ is before
+
+
+def test_list_frameworks(capsys):
+    assert main(["score", "--list-frameworks", "--format", "json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert {"national_2020", "hubei", "hunan_legacy"} <= set(rows)
+    assert rows["national_2020"]["default"] is True and rows["hubei"]["default"] is False
+    assert "示例" in rows["hunan_legacy"]["description"]  # its weights are illustrative and say so
