@@ -289,6 +289,8 @@ def cmd_all(args: argparse.Namespace) -> int:
     """Everything an analyst hands on, in one go: ``report`` for every department,
     ``compare`` for the comparison year and ``trends`` over all years."""
     formats = parse_formats(args.to)
+    _dataset_param(args.dataset)  # a missing or broken dataset is said once, not once per step
+    _load(args.dataset)
     steps = (
         ("部门报告", cmd_report, formats),
         ("部门对比", cmd_compare, formats),

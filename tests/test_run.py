@@ -272,3 +272,15 @@ def test_all_command_writes_every_kind_and_goes_on_after_a_failure(fake_notebook
     assert (out / "部门对比_2021.html").exists()  # comparison year: most departments report 2021
     assert (out / "趋势分析.html").exists()
     assert "—— 部门对比 ——" in captured.out and "—— 趋势分析 ——" in captured.out
+
+
+def test_all_command_reports_a_bad_dataset_once(tmp_path, capsys):
+    assert _main(["all", str(tmp_path / "nope"), "-o", str(tmp_path / "x"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("找不到数据集") == 1
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "departments.csv").write_text("dept_id\n", encoding="utf-8")
+    assert _main(["all", str(broken), "-o", str(tmp_path / "x"), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("missing_column") == 1 and "—— 部门报告 ——" not in captured.out
