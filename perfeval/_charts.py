@@ -119,6 +119,37 @@ def _num(x) -> float:
     return float("nan") if pd.isna(x) else float(x)
 
 
+#: Colour of the notes that say a value is blank (未填报).
+NOTE_COLOUR = "#666666"
+
+
+def _listing(labels: Iterable[object], limit: int = 6) -> str:
+    """``甲、乙、丙`` (at most ``limit`` names, then ``等N个``)."""
+    labels = [str(x) for x in labels]
+    if len(labels) <= limit:
+        return "、".join(labels)
+    return "、".join(labels[:limit]) + f"等{len(labels)}个"
+
+
+def _missing_note(fig: Figure, what: str, labels: Iterable[object]) -> None:
+    """Say under the chart which rows were left out because ``what`` is blank (未填报).
+
+    The note is the figure's ``supxlabel``, so constrained layout keeps it clear of
+    the tick labels.
+    """
+    labels = list(labels)
+    if labels:
+        fig.supxlabel(f"{what}未填报：{_listing(labels)}", fontsize=8.5, color=NOTE_COLOUR)
+
+
+def _empty_because(fig: Figure, message: str, what: str, labels: Iterable[object]) -> Figure:
+    """:func:`_empty`, naming the rows whose ``what`` is blank when there are any."""
+    labels = list(labels)
+    if labels:
+        message = f"{message}（{_listing(labels)}{what}未填报）"
+    return _empty(fig, message)
+
+
 # --------------------------------------------------------------------------- one department
 def funds_chart(metrics_row: Mapping | pd.Series, title: str | None = None) -> Figure:
     """Bar chart of 年初预算数, 全年预算数, 全年执行数 for one department and year.
@@ -222,27 +253,38 @@ def execution_rate_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None 
     -------
     Figure
     """
-    df = metrics[metrics["execution_rate"].notna()].reset_index(drop=True)
+    def label(frame: pd.DataFrame) -> pd.Series:
+        return (frame["year"].astype(str) + "年") if by == "year" else _names(frame, names)
+
+    known = metrics["execution_rate"].notna()
+    df = metrics[known].reset_index(drop=True)
+    blank = label(metrics[~known].reset_index(drop=True)).tolist()
     fig = new_figure(3.2)
     if df.empty:
-        return _empty(fig, "无执行率数据")
-    labels = (df["year"].astype(str) + "年") if by == "year" else _names(df, names)
+        return _empty_because(fig, "无执行率数据", "预算执行率", blank)
+    labels = label(df)
     ax = fig.add_subplot()
     rates = df["execution_rate"].astype(float)
     bars = ax.bar(labels, rates, color="#1f5a96", width=0.6)
+    low = max(0.0, min(0.8, float(rates.min()) - 0.05))
+    high = max(1.08, float(rates.max()) + 0.05)
+    ax.set_ylim(low, high)
     for bar, r in zip(bars, rates):
-        # Inside the top of the bar: a label above it would sit on the 100% line.
-        ax.annotate(fmt_pct(r), (bar.get_x() + bar.get_width() / 2, r), xytext=(0, -3),
-                    textcoords="offset points", ha="center", va="top", fontsize=8.5,
-                    color="white")
+        x = bar.get_x() + bar.get_width() / 2
+        if r - low >= 0.08 * (high - low):
+            # Inside the top of the bar: a label above it would sit on the 100% line.
+            ax.annotate(fmt_pct(r), (x, r), xytext=(0, -3), textcoords="offset points",
+                        ha="center", va="top", fontsize=8.5, color="white")
+        else:  # too short a bar (0%) to hold its label: above it, in dark text
+            ax.annotate(fmt_pct(r), (x, max(r, low)), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8.5, color="#1a1a1a")
     ax.axhline(1.0, color="#b03a3a", lw=1, ls="--")
     ax.text(1.0, 1.0, " 100%", transform=ax.get_yaxis_transform(), color="#b03a3a",
             va="center", ha="left", fontsize=8.5)
-    low = min(0.8, float(rates.min()) - 0.05)
-    ax.set_ylim(max(0.0, low), max(1.08, float(rates.max()) + 0.05))
     ax.yaxis.set_major_formatter(_pct_axis)
     ax.set_title(title)
     _rotate_if_long(ax, labels)
+    _missing_note(fig, "预算执行率", blank)
     return fig
 
 
@@ -286,8 +328,10 @@ def yoy_chart(metrics: pd.DataFrame, dept_id: str, title: str | None = None) -> 
     """
     df = metrics[metrics["dept_id"] == dept_id].sort_values("year").reset_index(drop=True)
     fig = new_figure(3.2)
-    if df.empty or df["actual"].notna().sum() == 0:
+    if df.empty:
         return _empty(fig, "无全年执行数")
+    if df["actual"].notna().sum() == 0:
+        return _empty(fig, "无全年执行数（各年度均未填报）")
     name = str(df["name"].dropna().iloc[0]) if "name" in df and df["name"].notna().any() else dept_id
     # When the total is unknown for a year but 基本支出 is (the seed's 2020), show 基本支出.
     ax = fig.add_subplot()
@@ -297,11 +341,12 @@ def yoy_chart(metrics: pd.DataFrame, dept_id: str, title: str | None = None) -> 
     heights = actual.fillna(df["basic"]).fillna(0.0).astype(float)
     colours = ["#9db7d5" if b else "#1f5a96" for b in basic_only]
     bars = ax.bar(years, heights, color=colours, width=0.55)
-    for bar, v, b in zip(bars, heights, basic_only):
-        if v:
-            ax.annotate(fmt_wan(v) + ("（基本支出）" if b else ""),
-                        (bar.get_x() + bar.get_width() / 2, v), xytext=(0, 3),
-                        textcoords="offset points", ha="center", fontsize=8)
+    known = actual.notna() | basic_only
+    for bar, v, b, k in zip(bars, heights, basic_only, known):
+        text = (fmt_wan(v) + ("（基本支出）" if b else "")) if k else "未填报"
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, v), xytext=(0, 3),
+                    textcoords="offset points", ha="center", fontsize=8,
+                    color="#1a1a1a" if k else NOTE_COLOUR)
     ax.set_ylabel("万元")
     ax.yaxis.set_major_formatter(FuncFormatter(_wan_axis))
     ax.set_ylim(0, float(heights.max()) * 1.5 or 1)
@@ -342,17 +387,27 @@ def staffing_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = None
     Figure
         Over-quota pairs (control rate above 100%) are labelled in red.
     """
-    df = metrics[metrics["staff_quota"].notna() | metrics["staff_actual"].notna()].reset_index(drop=True)
+    def label(frame: pd.DataFrame) -> pd.Series:
+        return (frame["year"].astype(str) + "年") if by == "year" else _names(frame, names)
+
+    known = metrics["staff_quota"].notna() | metrics["staff_actual"].notna()
+    df = metrics[known].reset_index(drop=True)
+    blank = label(metrics[~known].reset_index(drop=True)).tolist()
     fig = new_figure(3.2)
     if df.empty:
-        return _empty(fig, "无人员数据")
-    labels = list((df["year"].astype(str) + "年") if by == "year" else _names(df, names))
+        return _empty_because(fig, "无人员数据", "编制数和实际在职人数", blank)
+    labels = list(label(df))
     ax = fig.add_subplot()
     x = range(len(df))
     quota = df["staff_quota"].astype("Float64").fillna(0).astype(float)
     actual = df["staff_actual"].astype("Float64").fillna(0).astype(float)
     ax.bar([i - 0.2 for i in x], quota, width=0.4, color="#9db7d5", label="编制数")
     ax.bar([i + 0.2 for i in x], actual, width=0.4, color="#1f5a96", label="实际在职人数")
+    for offset, column in ((-0.2, "staff_quota"), (0.2, "staff_actual")):
+        for i, v in zip(x, df[column]):
+            if pd.isna(v):  # a blank is not a zero: say so where the bar would be
+                ax.text(i + offset, 0, "未填报", rotation=90, ha="center", va="bottom",
+                        fontsize=7.5, color=NOTE_COLOUR)
     for i, rate in zip(x, df["staff_control_rate"]):
         if pd.notna(rate):
             over = float(rate) > 1
@@ -365,6 +420,7 @@ def staffing_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = None
     ax.legend(loc="upper left", ncol=2)
     ax.set_title(title)
     _rotate_if_long(ax, labels)
+    _missing_note(fig, "编制数和实际在职人数", blank)
     return fig
 
 
@@ -395,12 +451,21 @@ def indicator_scores_chart(indicators: pd.DataFrame, title: str = "指标得分�
     rescored = df["score"].astype("Float64").fillna(0).astype(float)
     ax.barh([i - 0.2 for i in y], reported, height=0.4, color=REPORTED_COLOUR, label="自评得分")
     ax.barh([i + 0.2 for i in y], rescored, height=0.4, color=RESCORED_COLOUR, label="复核得分")
+    for offset, column, what in ((-0.2, "reported_score", "自评得分"), (0.2, "score", "复核得分")):
+        for i, v in zip(y, df[column]):
+            if pd.isna(v):  # a blank is not a zero: say so where the bar would be
+                ax.text(0, i + offset, f" {what}未填报", ha="left", va="center", fontsize=7.5,
+                        color=NOTE_COLOUR)
     weight = df["weight"].astype("Float64")
     for i, w in zip(y, weight):
         if pd.notna(w):
             ax.plot([float(w)] * 2, [i - 0.42, i + 0.42], color="#b03a3a", lw=1)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
+    # Points start at 0; all-blank rows would otherwise centre the axis on 0.
+    top = max([float(reported.max()), float(rescored.max()), 0.0]
+              + [float(w) for w in weight.dropna()])
+    ax.set_xlim(0, (top or 1.0) * 1.08)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True, alpha=0.35)
     ax.set_xlabel("分（红线为分值）")
@@ -479,20 +544,28 @@ def ranking_chart(totals: pd.DataFrame, names: Mapping[str, str] | None = None,
     -------
     Figure
     """
-    df = totals[totals["total"].notna()].sort_values("total", ascending=False).reset_index(drop=True)
+    known = totals["total"].notna()
+    df = totals[known].sort_values("total", ascending=False).reset_index(drop=True)
+    blank = _names(totals[~known].reset_index(drop=True), names).tolist()
     fig = new_figure(max(1.8, 0.42 * len(df) + 1.0))
     if df.empty:
-        return _empty(fig, "无复核总分")
+        return _empty_because(fig, "无复核总分", "复核总分", blank)
     labels = [f"{i + 1}. {n}" for i, n in enumerate(_names(df, names))]
     ax = fig.add_subplot()
     total = df["total"].astype(float)
     ax.barh(labels, total, color=RESCORED_COLOUR, height=0.6, label="复核总分")
-    if "total_reported" in df:
-        rep = df["total_reported"].astype("Float64")
-        ax.scatter(rep.astype(float), labels, color="#d9822b", marker="|", s=200, zorder=3,
-                   label="自评总分")
-    for i, (t, g) in enumerate(zip(total, df.get("grade", pd.Series([None] * len(df))))):
-        ax.text(t + 0.5, i, f"{fmt_score(t)} {g if pd.notna(g) else ''}", va="center", fontsize=8.5)
+    reported = (df["total_reported"] if "total_reported" in df else pd.Series(pd.NA, index=df.index))
+    reported = reported.astype("Float64")
+    has = reported.notna().to_numpy()
+    if has.any():  # a blank reported total has no mark (and says 未填报 in the label)
+        ax.scatter(reported[has].astype(float).to_numpy(), [lb for lb, h in zip(labels, has) if h],
+                   color="#d9822b", marker="|", s=200, zorder=3, label="自评总分")
+    grades = df["grade"] if "grade" in df else pd.Series(pd.NA, index=df.index)
+    for i, (t, g, r) in enumerate(zip(total, grades, reported)):
+        text = fmt_score(t) + (f" {g}" if pd.notna(g) and str(g).strip() else "")
+        if pd.isna(r):
+            text += "（自评未填报）"
+        ax.text(t + 0.5, i, text, va="center", fontsize=8.5)
     ax.invert_yaxis()
     lo = max(0.0, float(total.min()) - 15)
     ax.set_xlim(lo, 106)  # room for the labels; no tick beyond the 100-point maximum
@@ -502,6 +575,7 @@ def ranking_chart(totals: pd.DataFrame, names: Mapping[str, str] | None = None,
     ax.set_xlabel("分")
     ax.legend(ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     ax.set_title(title, pad=24)
+    _missing_note(fig, "复核总分", blank)
     return fig
 
 
@@ -592,6 +666,11 @@ def spending_by_item_chart(item_metrics: pd.DataFrame, dept_id: str,
     for x, total in zip(labels, bottom):
         ax.annotate(fmt_wan(total), (x, total), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=8)
+    # A stack missing a part understates the year: say which parts are blank.
+    gaps = [f"{x} {'、'.join(table.columns[table.loc[y].isna().to_numpy()])}"
+            for x, y in zip(labels, table.index) if table.loc[y].isna().any()]
+    if gaps:
+        fig.supxlabel("未填报：" + "；".join(gaps), fontsize=8.5, color=NOTE_COLOUR)
     ax.set_ylabel("万元")
     ax.set_ylim(0, float(bottom.max()) * 1.18 or 1)
     ax.yaxis.set_major_formatter(FuncFormatter(_wan_axis))
@@ -654,10 +733,13 @@ def per_capita_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = No
     -------
     Figure
     """
-    df = metrics[metrics["per_capita_actual"].notna()].reset_index(drop=True)
+    known = metrics["per_capita_actual"].notna()
+    df = metrics[known].reset_index(drop=True)
+    blank = _names(metrics[~known].reset_index(drop=True), names).tolist()
+    what = "全年执行数或实际在职人数"
     fig = new_figure(3.2)
     if df.empty:
-        return _empty(fig, "无人均支出数据")
+        return _empty_because(fig, "无人均支出数据", what, blank)
     labels = _names(df, names)
     ax = fig.add_subplot()
     values = df["per_capita_actual"].astype(float)
@@ -669,6 +751,7 @@ def per_capita_chart(metrics: pd.DataFrame, names: Mapping[str, str] | None = No
     ax.set_ylim(0, float(values.max()) * 1.18 or 1)
     ax.set_title(title)
     _rotate_if_long(ax, labels)
+    _missing_note(fig, what, blank)
     return fig
 
 
