@@ -291,6 +291,8 @@ def department_summary(
             rate = float(v("staff_control_rate"))
             judge = "未超编" if rate <= 1 else "超编"
             w.add(f"，财政供养人员控制率{w.pct('staff_control_rate', rate)}（{judge}）")
+        elif v("staff_quota") is not None and float(v("staff_quota")) == 0:
+            w.add("，编制数为0，财政供养人员控制率无法测算")
         if v("per_capita_actual") is not None:
             w.add(f"，人均支出{w.wan('per_capita_actual', v('per_capita_actual'))}")
         w.add("。")
@@ -455,27 +457,49 @@ def comparison_summary(
         w.add(f"（其中示例部门{w.count('n_examples', n_ex, '个')}）")
     w.add("。")
 
-    def extremes(col: str, key: str, label: str, fmt) -> None:
-        s = m.set_index("dept_id")[col].dropna()
+    def extremes(series: pd.Series, key: str, label: str, fmt, end: str = "。",
+                 inputs: str | None = None) -> bool:
+        """Highest and lowest of ``series`` (dept_id → value); False when all are blank.
+
+        ``inputs`` names what the value is computed from: departments without it
+        are named (``…未填报``), and an all-blank series says so.
+        """
+        s = series.dropna().astype(float)
+        blank = [names[d] for d in series.index if d not in s.index] if inputs else []
         if s.empty:
-            return
+            if blank:
+                who = "各部门" if len(blank) > 1 else blank[0]
+                w.add(f"{who}{inputs}{MISSING}，{label}无法测算。")
+            return False
         hi, lo = s.idxmax(), s.idxmin()
         w.facts[f"{key}_max_dept"], w.facts[f"{key}_min_dept"] = hi, lo
-        w.add(f"{label}最高的是{names[hi]}（{w.fact(key + '_max', float(s[hi]), fmt)}），"
-              f"最低的是{names[lo]}（{w.fact(key + '_min', float(s[lo]), fmt)}）。")
+        if len(s) == 1:
+            w.facts[f"{key}_min"] = w.facts[f"{key}_max"] = float(s[hi])
+            if blank:
+                w.add(f"{label}仅{names[hi]}有数据（{fmt(float(s[hi]))}）")
+            else:  # a single department compared
+                w.add(f"{names[hi]}{label}{fmt(float(s[hi]))}")
+        elif s.max() == s.min():
+            w.facts[f"{key}_min"] = w.facts[f"{key}_max"] = float(s[hi])
+            w.add(f"{label}均为{fmt(float(s[hi]))}")
+        else:
+            w.add(f"{label}最高的是{names[hi]}（{w.fact(key + '_max', float(s[hi]), fmt)}），"
+                  f"最低的是{names[lo]}（{w.fact(key + '_min', float(s[lo]), fmt)}）")
+        if blank:
+            w.add(f"，{'、'.join(blank)}{inputs}{MISSING}")
+        w.add(end)
+        return True
 
-    extremes("execution_rate", "execution_rate", "预算执行率", fmt_pct)
-    extremes("per_capita_actual", "per_capita", "人均支出", fmt_wan)
-    extremes("personnel_share", "personnel_share", "人员经费占基本支出比重", fmt_pct)
+    by_dept = m.drop_duplicates("dept_id").set_index("dept_id")
+    extremes(by_dept["execution_rate"], "execution_rate", "预算执行率", fmt_pct,
+             inputs="全年预算数或全年执行数")
+    extremes(by_dept["per_capita_actual"], "per_capita", "人均支出", fmt_wan,
+             inputs="全年执行数或实际在职人数")
+    extremes(by_dept["personnel_share"], "personnel_share", "人员经费占基本支出比重", fmt_pct)
     if scorecard is not None:
         t = scorecard.totals
-        t = t[(t["year"] == year) & t["dept_id"].isin(list(names))]
-        s = t.set_index("dept_id")["total"].dropna()
-        if not s.empty:
-            hi, lo = s.idxmax(), s.idxmin()
-            w.facts["total_max_dept"], w.facts["total_min_dept"] = hi, lo
-            w.add(f"复核总分最高的是{names[hi]}（{w.score('total_max', float(s[hi]))}），"
-                  f"最低的是{names[lo]}（{w.score('total_min', float(s[lo]))}）")
+        t = t[(t["year"] == year) & t["dept_id"].isin(list(names))].drop_duplicates("dept_id")
+        if extremes(t.set_index("dept_id")["total"], "total", "复核总分", fmt_score, end=""):
             grades = t["grade"].dropna().value_counts()
             if not grades.empty:
                 order = [g for g in ("优", "良", "中", "差") if g in grades.index]
@@ -578,31 +602,10 @@ def trend_summary(
     name = _dept_name(ds, dept_id)
     known = m[m["actual"].notna()]
     w = _Writer()
-    if known.empty:
-        w.add(f"{name}没有可比较的全年执行数。")
-        return w.done()
-    first, last = known.iloc[0], known.iloc[-1]
-    y0, y1 = int(first["year"]), int(last["year"])
-    w.facts["first_year"], w.facts["last_year"] = y0, y1
-    if y0 == y1:
-        w.add(f"{name}仅有{y0}年一个年度的全年执行数（{w.wan('actual_last', last['actual'])}），"
-              f"无法分析趋势。")
+    if known.empty:  # say so, and still report staffing and scores below
+        w.add(f"{name}各年度全年执行数均{MISSING}，无法分析支出趋势。")
     else:
-        a0, a1 = float(first["actual"]), float(last["actual"])
-        growth = (a1 - a0) / a0 if a0 else None
-        w.add(f"{y0}—{y1}年，{name}全年执行数由{w.wan('actual_first', a0)}"
-              f"{'增至' if a1 >= a0 else '降至'}{w.wan('actual_last', a1)}，"
-              f"累计变动{w.pct('growth_rate', growth)}")
-        if a0 > 0 and a1 > 0:
-            cagr = (a1 / a0) ** (1 / (y1 - y0)) - 1
-            w.add(f"，年均增长{w.pct('cagr', cagr)}")
-        w.add("。")
-    rates = known["execution_rate"].dropna()
-    if len(rates) == 1:
-        w.add(f"预算执行率为{w.pct('execution_rate_max', float(rates.iloc[0]))}。")
-    elif not rates.empty:
-        w.add(f"预算执行率在{w.pct('execution_rate_min', float(rates.min()))}"
-              f"至{w.pct('execution_rate_max', float(rates.max()))}之间。")
+        w.add(_trend_spending(w, name, known))
     staff = m[m["staff_actual"].notna()]
     if len(staff) >= 2:
         s0, s1 = staff.iloc[0], staff.iloc[-1]
@@ -625,6 +628,35 @@ def trend_summary(
         elif len(t) == 1:
             w.add(f"复核总分{w.score('total_last', float(t['total'].iloc[0]))}。")
     return w.done()
+
+
+def _trend_spending(w: _Writer, name: str, known: pd.DataFrame) -> str:
+    """The spending and execution-rate sentences of :func:`trend_summary`."""
+    parts: list[str] = []
+    first, last = known.iloc[0], known.iloc[-1]
+    y0, y1 = int(first["year"]), int(last["year"])
+    w.facts["first_year"], w.facts["last_year"] = y0, y1
+    if y0 == y1:
+        parts.append(f"{name}仅有{y0}年一个年度的全年执行数（{w.wan('actual_last', last['actual'])}），"
+                     f"无法分析趋势。")
+    else:
+        a0, a1 = float(first["actual"]), float(last["actual"])
+        growth = (a1 - a0) / a0 if a0 else None
+        parts.append(f"{y0}—{y1}年，{name}全年执行数由{w.wan('actual_first', a0)}"
+                     f"{'增至' if a1 >= a0 else '降至'}{w.wan('actual_last', a1)}")
+        if growth is not None:  # no rate of change from a zero base
+            parts.append(f"，累计变动{w.pct('growth_rate', growth)}")
+        if a0 > 0 and a1 > 0:
+            cagr = (a1 / a0) ** (1 / (y1 - y0)) - 1
+            parts.append(f"，年均增长{w.pct('cagr', cagr)}")
+        parts.append("。")
+    rates = known["execution_rate"].dropna()
+    if len(rates) == 1:
+        parts.append(f"预算执行率为{w.pct('execution_rate_max', float(rates.iloc[0]))}。")
+    elif not rates.empty:
+        parts.append(f"预算执行率在{w.pct('execution_rate_min', float(rates.min()))}"
+                     f"至{w.pct('execution_rate_max', float(rates.max()))}之间。")
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------- tables
