@@ -350,12 +350,22 @@ def _dept_years(ds: Any) -> list[tuple[str, int]]:
     return sorted(keys)
 
 
+def _any_dept_years(ds: Any) -> list[tuple[str, int]]:
+    """Every (dept_id, year) with any fact at all (a prior-year line alone included).
+
+    This is what the reports offer (:meth:`Dataset.years`): a workbook asked for by
+    name is written for any of these, its blanks left blank.
+    """
+    dy = ds.dept_years()
+    return sorted({(str(d), int(y)) for d, y in zip(dy["dept_id"], dy["year"]) if not _isna(d) and not _isna(y)})
+
+
 def _check_dept_year(ds: Any, dept_id: str, year: int) -> None:
     known = set(ds.departments["dept_id"].dropna().astype(str))
     if dept_id not in known:
         listed = "、".join(sorted(known)) or "（无）"
         raise ValueError(f"部门编码「{dept_id}」不在数据集中；数据集中的部门编码：{listed}")
-    years = sorted({y for d, y in _dept_years(ds) if d == dept_id})
+    years = sorted({y for d, y in _any_dept_years(ds) if d == dept_id})
     if int(year) not in years:
         listed = "、".join(str(y) for y in years) or "（无）"
         raise ValueError(f"部门「{dept_id}」没有 {year} 年度的数据；已有年度：{listed}")
@@ -1017,7 +1027,7 @@ def export_department_xlsx(
         If the department or the year is not in the dataset.
     """
     _check_dept_year(ds, dept_id, int(year))
-    return export_xlsx(ds, path, dept_ids=[dept_id], years=[int(year)], framework=framework)
+    return _export_keys(ds, path, [(str(dept_id), int(year))], framework)
 
 
 def export_xlsx(
@@ -1078,6 +1088,11 @@ def export_xlsx(
             f"所选部门（{'全部' if want_d is None else '、'.join(sorted(want_d))}）与年度"
             f"（{'全部' if want_y is None else '、'.join(map(str, sorted(want_y)))}）没有数据，未生成工作簿"
         )
+    return _export_keys(ds, path, keys, framework)
+
+
+def _export_keys(ds: Any, path: str | os.PathLike[str], keys: list[tuple[str, int]], framework: Any) -> Path:
+    """Write the forms of ``keys`` (dept_id, year) and the analysis sheets."""
     ctx = _Context(ds, framework)
     target = Path(path)
     with _atomic_workbook(target) as wb:
@@ -1191,6 +1206,8 @@ def export_compare_xlsx(
     year = int(year)
     known = set(ds.departments["dept_id"].dropna().astype(str))
     with_year = sorted({d for d, y in _dept_years(ds) if y == year and d in known})
+    if not with_year:  # only lines such as a prior-year 基本支出: compare what there is
+        with_year = sorted({d for d, y in _any_dept_years(ds) if y == year and d in known})
     if dept_ids is None:
         depts = with_year
     else:

@@ -392,7 +392,7 @@ def test_export_years_filter(default_ds, out_dir):
 def test_unknown_department_and_year(default_ds, out_dir):
     with pytest.raises(ValueError, match="部门编码「nope」不在数据集中"):
         export_department_xlsx(default_ds, "nope", 2021, out_dir / "x.xlsx")
-    with pytest.raises(ValueError, match="部门「hyx-wxb」没有 2030 年度的数据；已有年度：2021"):
+    with pytest.raises(ValueError, match="部门「hyx-wxb」没有 2030 年度的数据；已有年度：2020、2021"):
         export_department_xlsx(default_ds, "hyx-wxb", 2030, out_dir / "x.xlsx")
     with pytest.raises(ValueError, match="没有部门有 1990 年度的数据"):
         export_compare_xlsx(default_ds, 1990, out_dir / "x.xlsx")
