@@ -68,30 +68,33 @@ def minimal_dir(tmp_path: Path) -> Path:
     return write_tables(tmp_path / "ds", MINIMAL)
 
 
+#: A dataset with a missing value in every optional column somewhere.
+HOLEY = {
+    "departments": [{"dept_id": "h1", "name": "空值局", "region": "", "full_name": "", "note": ""},
+                    {"dept_id": "h2", "name": "另一局", "region": "某县", "full_name": "某县另一局", "note": "备注"}],
+    "finance": [
+        {"dept_id": "h1", "year": 2022, "item": "年度资金总额", "parent": "", "initial_budget": "", "adjusted_budget": 10, "actual": "", "unit": ""},
+        {"dept_id": "h1", "year": 2022, "item": "基本支出", "parent": "", "initial_budget": 5, "adjusted_budget": "", "actual": 4, "unit": "万元"},
+        {"dept_id": "h2", "year": 2022, "item": "年度资金总额", "parent": "", "initial_budget": 8, "adjusted_budget": 9, "actual": 0, "unit": "元"},
+    ],
+    "staffing": [{"dept_id": "h1", "year": 2022, "quota": "", "actual": 3, "retired": ""},
+                 {"dept_id": "h2", "year": 2022, "quota": 0, "actual": "", "retired": 1}],
+    "indicators": [
+        {"dept_id": "h1", "year": 2022, "level1": "", "level2": "", "name": "指标甲", "target": "", "actual": "",
+         "weight": "", "score": "", "direction": "", "reason": ""},
+        {"dept_id": "h2", "year": 2022, "level1": "产出", "level2": "数量指标", "name": "指标乙", "target": "≥90%",
+         "actual": "95%", "weight": 10, "score": 10, "direction": "≥", "reason": "无"},
+    ],
+    "goals": [{"dept_id": "h1", "year": 2022, "goal": "", "result": "完成"}],
+    "evaluations": [{"dept_id": "h1", "year": 2022, "framework": "", "total_weight": "", "total_score": "",
+                     "grade": "", "execution_rate": "", "execution_weight": "", "execution_score": ""}],
+}
+
+
 @pytest.fixture
 def holey_dir(tmp_path: Path) -> Path:
-    """A dataset with a missing value in every optional column somewhere."""
-    tables = {
-        "departments": [{"dept_id": "h1", "name": "空值局", "region": "", "full_name": "", "note": ""},
-                        {"dept_id": "h2", "name": "另一局", "region": "某县", "full_name": "某县另一局", "note": "备注"}],
-        "finance": [
-            {"dept_id": "h1", "year": 2022, "item": "年度资金总额", "parent": "", "initial_budget": "", "adjusted_budget": 10, "actual": "", "unit": ""},
-            {"dept_id": "h1", "year": 2022, "item": "基本支出", "parent": "", "initial_budget": 5, "adjusted_budget": "", "actual": 4, "unit": "万元"},
-            {"dept_id": "h2", "year": 2022, "item": "年度资金总额", "parent": "", "initial_budget": 8, "adjusted_budget": 9, "actual": 0, "unit": "元"},
-        ],
-        "staffing": [{"dept_id": "h1", "year": 2022, "quota": "", "actual": 3, "retired": ""},
-                     {"dept_id": "h2", "year": 2022, "quota": 0, "actual": "", "retired": 1}],
-        "indicators": [
-            {"dept_id": "h1", "year": 2022, "level1": "", "level2": "", "name": "指标甲", "target": "", "actual": "",
-             "weight": "", "score": "", "direction": "", "reason": ""},
-            {"dept_id": "h2", "year": 2022, "level1": "产出", "level2": "数量指标", "name": "指标乙", "target": "≥90%",
-             "actual": "95%", "weight": 10, "score": 10, "direction": "≥", "reason": "无"},
-        ],
-        "goals": [{"dept_id": "h1", "year": 2022, "goal": "", "result": "完成"}],
-        "evaluations": [{"dept_id": "h1", "year": 2022, "framework": "", "total_weight": "", "total_score": "",
-                         "grade": "", "execution_rate": "", "execution_weight": "", "execution_score": ""}],
-    }
-    return write_tables(tmp_path / "holey", tables)
+    """A dataset with a missing value in every optional column somewhere (:data:`HOLEY`)."""
+    return write_tables(tmp_path / "holey", HOLEY)
 
 
 def frames_snapshot(ds: perfeval.Dataset) -> dict[str, pd.DataFrame]:
