@@ -378,6 +378,8 @@ def test_perfeval_all_writes_every_report(folders, libs, name, tmp_path, capsys)
         noise = [o for c in nb.cells for o in c.get("outputs", [])
                  if o.get("output_type") == "error" or o.get("name") == "stderr"]
         assert noise == [], (stem, noise)  # no error and no (matplotlib) warning
+    first = (out / f"{stems[0]}.html").read_text(encoding="utf-8")
+    assert name != "holey" or re.search(r"年度资金总额</td>\s*<td[^>]*>—</td>", first)  # the root has no parent: not 未填报
     if "xlsx" in formats:
         assert (out / f"部门对比_{ds.comparison_year()}.xlsx").exists()
         for stem in stems[:-2]:
