@@ -360,11 +360,18 @@ def _any_dept_years(ds: Any) -> list[tuple[str, int]]:
     return sorted({(str(d), int(y)) for d, y in zip(dy["dept_id"], dy["year"]) if not _isna(d) and not _isna(y)})
 
 
-def _check_dept_year(ds: Any, dept_id: str, year: int) -> None:
+def _known_depts(ds: Any, dept_ids: Iterable[Any] = ()) -> set[str]:
+    """The dataset's department ids; raises ``ValueError`` naming any of ``dept_ids`` it lacks."""
     known = set(ds.departments["dept_id"].dropna().astype(str))
-    if dept_id not in known:
+    unknown = [str(d) for d in dept_ids if str(d) not in known]
+    if unknown:
         listed = "、".join(sorted(known)) or "（无）"
-        raise ValueError(f"部门编码「{dept_id}」不在数据集中；数据集中的部门编码：{listed}")
+        raise ValueError(f"部门编码「{'、'.join(unknown)}」不在数据集中；数据集中的部门编码：{listed}")
+    return known
+
+
+def _check_dept_year(ds: Any, dept_id: str, year: int) -> None:
+    _known_depts(ds, [dept_id])
     years = sorted({y for d, y in _any_dept_years(ds) if d == dept_id})
     if int(year) not in years:
         listed = "、".join(str(y) for y in years) or "（无）"
@@ -1070,13 +1077,7 @@ def export_xlsx(
     ValueError
         If a requested department is unknown, or nothing is selected.
     """
-    known = set(ds.departments["dept_id"].dropna().astype(str))
-    if dept_ids is not None:
-        unknown = [d for d in dept_ids if d not in known]
-        if unknown:
-            raise ValueError(
-                f"部门编码「{'、'.join(map(str, unknown))}」不在数据集中；数据集中的部门编码：{'、'.join(sorted(known))}"
-            )
+    known = _known_depts(ds, dept_ids or ())
     want_d = None if dept_ids is None else {str(d) for d in dept_ids}
     want_y = None if years is None else {int(y) for y in years}
     keys = [
@@ -1204,18 +1205,13 @@ def export_compare_xlsx(
         If a department is unknown or no department has data for ``year``.
     """
     year = int(year)
-    known = set(ds.departments["dept_id"].dropna().astype(str))
+    known = _known_depts(ds, dept_ids or ())
     with_year = sorted({d for d, y in _dept_years(ds) if y == year and d in known})
     if not with_year:  # only lines such as a prior-year 基本支出: compare what there is
         with_year = sorted({d for d, y in _any_dept_years(ds) if y == year and d in known})
     if dept_ids is None:
         depts = with_year
     else:
-        unknown = [d for d in dept_ids if d not in known]
-        if unknown:
-            raise ValueError(
-                f"部门编码「{'、'.join(map(str, unknown))}」不在数据集中；数据集中的部门编码：{'、'.join(sorted(known))}"
-            )
         depts = list(dict.fromkeys(str(d) for d in dept_ids))
     if not depts:
         raise ValueError(f"没有部门有 {year} 年度的数据，未生成对比工作簿")
