@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from perfeval._schema import TABLES
+
 # --------------------------------------------------------------------------- #
 # a grid with merged rectangles
 # --------------------------------------------------------------------------- #
@@ -381,15 +383,7 @@ def export_text(spec: dict, narrative: bool = True) -> str:
 # what a correct importer finds
 # --------------------------------------------------------------------------- #
 
-COLUMNS = {
-    "finance": ["dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit"],
-    "staffing": ["dept_id", "year", "quota", "actual", "retired"],
-    "indicators": ["dept_id", "year", "level1", "level2", "name", "target", "actual", "weight", "score",
-                   "direction", "reason"],
-    "goals": ["dept_id", "year", "goal", "result"],
-    "evaluations": ["dept_id", "year", "framework", "total_weight", "total_score", "grade", "execution_rate",
-                    "execution_weight", "execution_score"],
-}
+COLUMNS = {name: TABLES[name].names for name in ("finance", "staffing", "indicators", "goals", "evaluations")}
 
 CONTROL_ITEMS = {
     "一、部门基本支出": ("基本支出", "年度资金总额"),

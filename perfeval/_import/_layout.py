@@ -24,22 +24,14 @@ from pathlib import Path
 import pandas as pd
 
 from perfeval._import._model import Cell, Document, Grid, Paragraph, ReportImportError, clean, norm, scrub
-from perfeval._schema import FINANCE_VOCABULARY
+from perfeval._schema import FINANCE_VOCABULARY, TABLES
 
 # --------------------------------------------------------------------------- #
 # contract columns
 # --------------------------------------------------------------------------- #
 
-CONTRACT_COLUMNS: dict[str, list[str]] = {
-    "departments": ["dept_id", "name", "region", "full_name", "note"],
-    "finance": ["dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit"],
-    "staffing": ["dept_id", "year", "quota", "actual", "retired"],
-    "indicators": ["dept_id", "year", "level1", "level2", "name", "target", "actual", "weight", "score",
-                   "direction", "reason"],
-    "goals": ["dept_id", "year", "goal", "result"],
-    "evaluations": ["dept_id", "year", "framework", "total_weight", "total_score", "grade", "execution_rate",
-                    "execution_weight", "execution_score"],
-}
+#: the input contract's columns of each table (English headers), as the loader reads them
+CONTRACT_COLUMNS: dict[str, list[str]] = {name: spec.names for name, spec in TABLES.items()}
 PROVENANCE_COLUMNS = ["table", "dept_id", "year", "key", "column", "raw", "file", "doc_table", "row", "col",
                       "line", "report_year", "file_sha1"]
 LOG_COLUMNS = ["level", "file", "location", "raw", "message"]
