@@ -413,17 +413,21 @@ def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFra
     df = df.assign(item=pd.array(items, dtype=STR), parent=pd.array(parents, dtype=STR))
     # parent must exist in the vocabulary or as an item of the same dept-year
     known = set(FINANCE_VOCABULARY)
+    # per dept-year: its items, and item -> parent (the vocabulary's, overridden by the rows')
+    chains: dict[tuple[object, object], dict[str, str | None]] = {}
+    for d, y, i, p in zip(df["dept_id"], df["year"], df["item"], df["parent"]):
+        chain = chains.setdefault((d, y), {**FINANCE_VOCABULARY})
+        if isinstance(i, str):
+            chain[i] = p if isinstance(p, str) else None
     by_key = df.groupby(["dept_id", "year"], dropna=False)["item"].agg(set).to_dict() if len(df) else {}
     splits = []
-    for k, row in enumerate(df.itertuples(index=False)):
+    for row in df.itertuples(index=False):
         parent = row.parent
         if isinstance(parent, str) and parent not in known and parent not in by_key.get((row.dept_id, row.year), set()):
             if reader is not None:
                 reader.problem(ProblemCode.UNKNOWN_PARENT, int(row.source_row), "parent", parent,
                                "词表中的科目或同一部门同一年度已有的科目", f"上级科目「{parent}」不存在")
-        chain = {**FINANCE_VOCABULARY}
-        sub = df[(df["dept_id"] == row.dept_id) & (df["year"] == row.year)]
-        chain.update({i: p for i, p in zip(sub["item"], sub["parent"]) if isinstance(i, str)})
+        chain = chains[(row.dept_id, row.year)]
         splits.append(item_split(row.item, parent if isinstance(parent, str) else None, chain) if isinstance(row.item, str) else None)
     cols = ["source", "source_row", "dept_id", "year", "item", "parent"]
     df = df.assign(split=pd.array(splits, dtype=STR))
