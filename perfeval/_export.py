@@ -4,8 +4,11 @@ HTML
     nbconvert's ``basic`` template (cell bodies only, no ``<head>``) wrapped in a
     perfeval page with inline CSS.  Code cells' inputs and prompts are hidden,
     images are ``data:`` URIs, and no script, stylesheet or font is fetched from
-    the network (remote ``<script src>``/``<link href>``/``@import`` that an output
-    might carry are removed).  The HTML names the bundled font in its
+    the network (scripts, remote ``<link href>`` and ``@import`` that an output
+    might carry are removed). Report text reaches the page escaped (see
+    :mod:`perfeval._markup`), and a Content-Security-Policy (:data:`CSP`) tells the
+    browser to run no script and load nothing but ``data:`` images and fonts, so
+    markup that slipped through anyway stays inert.  The HTML names the bundled font in its
     ``font-family`` stack but does **not** embed it: that keeps the file small
     (tens of KB plus images) and any Chinese system font renders it.
 PDF
@@ -13,6 +16,10 @@ PDF
     numbers "第 N 页 / 共 M 页", table rows never split across pages, header rows
     repeated, and an ``@font-face`` pointing at the bundled font file, which
     weasyprint subsets and embeds (no browser, no LaTeX, no system font needed).
+    weasyprint gets a URL fetcher (:func:`pdf_url_fetcher`) that serves only
+    ``data:`` URIs and the package's own font: a link, image or stylesheet in the
+    HTML that names a web address or a local file is refused, never fetched or
+    embedded.
 
 Every file is written atomically (temporary file in the same folder, then
 :func:`os.replace`).
@@ -31,6 +38,7 @@ from pathlib import Path
 import nbformat
 
 from perfeval._fonts import css_font_stack, font_face_css
+from perfeval._paths import FONTS_DIR
 
 #: Cell tags whose cells are left out of HTML/PDF entirely.
 REMOVE_CELL_TAGS: frozenset[str] = frozenset(
@@ -115,10 +123,13 @@ pre { font-family: %(stack)s; font-size: 8.5pt; }
 tbody tr:nth-child(even) { background: #f6f8fb; }
 """
 
-_REMOTE_SCRIPT = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*['\"]?\s*(?:https?:)?//[^>]*>.*?</script\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
+#: The page's Content-Security-Policy: no script, no request; inline CSS, and
+#: images and fonts only as ``data:`` URIs.
+CSP = ("default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+       "base-uri 'none'; form-action 'none'")
+
+# Every script, inline or remote: a static report needs none.
+_SCRIPT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
 _REMOTE_LINK = re.compile(
     r"<link\b[^>]*\bhref\s*=\s*['\"]?\s*(?:https?:)?//[^>]*>", re.IGNORECASE
 )
@@ -126,8 +137,8 @@ _REMOTE_IMPORT = re.compile(r"@import\s+(?:url\()?\s*['\"]?(?:https?:)?//[^;]*;"
 
 
 def _strip_remote(text: str) -> str:
-    """Remove remote scripts, stylesheets and CSS imports from an HTML fragment."""
-    text = _REMOTE_SCRIPT.sub("", text)
+    """Remove scripts, remote stylesheets and CSS imports from an HTML fragment."""
+    text = _SCRIPT.sub("", text)
     text = _REMOTE_LINK.sub("", text)
     return _REMOTE_IMPORT.sub("", text)
 
@@ -201,6 +212,7 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="perfeval">\n'
         f"<title>{page_title}</title>\n<style>\n{css}</style>\n</head>\n"
@@ -223,7 +235,9 @@ def to_pdf(html: str, path: str | os.PathLike[str], *, base_url: str | None = No
     path : path-like
         Where to write the PDF (atomically).
     base_url : str, optional
-        Base for relative URLs in ``html`` (none are produced by :func:`to_html`).
+        Base for relative URLs in ``html`` (none are produced by :func:`to_html`);
+        whatever it points to, only ``data:`` URIs and the bundled font are read
+        (:func:`pdf_url_fetcher`).
 
     Returns
     -------
@@ -245,9 +259,53 @@ def to_pdf(html: str, path: str | os.PathLike[str], *, base_url: str | None = No
         html = html.replace("</head>", extra + "</head>", 1)
     else:
         html = extra + html
-    document = HTML(string=html, base_url=base_url or str(Path.cwd()))
+    document = HTML(string=html, base_url=base_url, url_fetcher=pdf_url_fetcher())
     pdf = document.write_pdf(font_config=fonts)
     return write_bytes_atomic(path, pdf)
+
+
+def allowed_resource(url: str) -> bool:
+    """True for the only URLs the PDF renderer may read: ``data:`` and the bundled fonts.
+
+    Examples
+    --------
+    >>> from perfeval._fonts import FONT_PATH
+    >>> allowed_resource(FONT_PATH.resolve().as_uri()), allowed_resource("data:image/png;base64,AA==")
+    (True, True)
+    >>> allowed_resource("file:///etc/passwd"), allowed_resource("http://127.0.0.1/x.png")
+    (False, False)
+    """
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "data":
+        return True
+    if scheme != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    try:
+        path = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return path.is_file() and path.parent == FONTS_DIR.resolve()
+
+
+def pdf_url_fetcher():
+    """A weasyprint URL fetcher that refuses every URL but :func:`allowed_resource`'s.
+
+    A refused URL raises inside weasyprint, which leaves the image, stylesheet or
+    attachment out of the PDF and goes on rendering.
+    """
+    from weasyprint.urls import URLFetcher
+
+    class _LocalOnly(URLFetcher):
+        def fetch(self, url, headers=None):  # noqa: D102 - weasyprint's signature
+            if not allowed_resource(url):
+                raise ValueError(f"perfeval 不读取报告以外的资源：{url[:120]}")
+            return super().fetch(url, headers)
+
+    return _LocalOnly(allowed_protocols=("data", "file"), allow_redirects=False, timeout=5)
 
 
 def _current_umask() -> int:

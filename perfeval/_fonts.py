@@ -30,6 +30,9 @@ FALLBACK_FAMILIES: tuple[str, ...] = (
 #: matplotlib settings applied by :func:`use_cjk_font` (readable at A4 width).
 MPL_STYLE: dict[str, object] = {
     "axes.unicode_minus": False,
+    # Titles and labels carry report text: a "$" in a department name is a dollar
+    # sign, never the start of mathtext (which would typeset or fail on it).
+    "text.parse_math": False,
     "figure.figsize": (7.0, 3.8),
     "figure.dpi": 150,
     "savefig.dpi": 150,

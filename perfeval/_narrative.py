@@ -17,7 +17,10 @@ import re
 
 import pandas as pd
 
+from ._markup import md_escape
+
 __all__ = [
+    "md_escape",
     "Narrative",
     "fmt_wan",
     "fmt_pct",
@@ -118,7 +121,8 @@ class Narrative:
     Attributes
     ----------
     text : str
-        The paragraph (Markdown-safe plain text).
+        The paragraph, plain text (names and other report text inside it are
+        as the report wrote them; use :attr:`markdown` to show it as Markdown).
     facts : dict
         Name → value used in the text (floats as computed, not rounded). Each
         stated number is the formatting of one of these values.
@@ -130,8 +134,13 @@ class Narrative:
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def markdown(self) -> str:
+        """The text escaped for Markdown: report text inside it never becomes markup."""
+        return md_escape(self.text)
+
     def _repr_markdown_(self) -> str:
-        return self.text
+        return self.markdown
 
 
 class _Writer:

@@ -387,3 +387,108 @@ def test_report_table_with_units_note_splits_across_pages(tmp_path):
     page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
                            capture_output=True, text=True, check=True).stdout
     assert "金额单位：万元" in page1 and "科目000" in page1 and "科目089" not in page1
+
+
+# --------------------------------------------------------------------------- hostile markup
+
+
+class _CountingServer:
+    """A loopback HTTP server that counts the requests it gets (nothing may reach it)."""
+
+    def __enter__(self):
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(base64.b64decode(_png_b64()))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _hostile_page(url: str, secret: Path) -> str:
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 报告"),
+        new_code_cell("x", outputs=[new_output("display_data", data={"text/html": (
+            f'<link rel="attachment" href="{secret.as_uri()}" title="秘密">'
+            f'<a rel="attachment" href="{secret.as_uri()}">附件</a>'
+            f'<img src="{url}/img.png"><img src="{secret.with_suffix(".png").as_uri()}">'
+            f'<div style="background: url({url}/bg.png)">背景</div>'
+            f'<style>@font-face {{ font-family: X; src: url({url}/font.otf); }} p {{ font-family: X; }}</style>'
+            f'<link rel="stylesheet" href="{url}/style.css">'
+            f'<object data="{secret.as_uri()}"></object><embed src="{secret.as_uri()}">'
+            f'<iframe src="{secret.as_uri()}"></iframe><p>正文保留</p>'
+        )})]),
+    ])
+    return to_html(nb)
+
+
+def _secret(tmp_path: Path) -> Path:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-本机文件内容", encoding="utf-8")
+    (tmp_path / "secret.png").write_bytes(base64.b64decode(_png_b64()))
+    return secret
+
+
+def test_html_forbids_scripts_and_requests(tmp_path):
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output(
+        "display_data", data={"text/html": "<script>alert(1)</script><p>正文</p><script>unclosed"})])])
+    out = to_html(nb)
+    assert "<script" not in out.lower() and "alert" not in out and "正文" in out
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', out)
+    assert csp and "default-src 'none'" in csp.group(1) and "script-src" not in csp.group(1)
+    assert "img-src data:" in csp.group(1) and "font-src data:" in csp.group(1)
+
+
+def test_pdf_renderer_fetches_nothing_and_embeds_no_file(tmp_path):
+    secret = _secret(tmp_path)
+    with _CountingServer() as server:
+        html = _hostile_page(server.url, secret)
+        pdf = to_pdf(html, tmp_path / "out.pdf")
+        assert server.hits == []
+    data = pdf.read_bytes()
+    assert b"/EmbeddedFile" not in data and b"TOP-SECRET" not in data
+    if POPPLER:
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert len(images.splitlines()) == 2, images  # header lines only: no image was read
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "正文保留" in text
+
+
+def test_hostile_page_would_leak_without_the_guard(tmp_path):
+    """The same page through weasyprint's own fetcher does embed and fetch (so the test above can fail)."""
+    from weasyprint import HTML
+
+    secret = _secret(tmp_path)
+    with _CountingServer() as server:
+        html = _hostile_page(server.url, secret)
+        data = HTML(string=html).write_pdf()
+        assert server.hits
+    assert b"/EmbeddedFile" in data
+
+
+@needs_poppler
+def test_pdf_keeps_the_bundled_font_and_data_images(tmp_path):
+    nb = new_notebook(cells=[new_markdown_cell("# 报告"), new_code_cell("x", outputs=[new_output(
+        "display_data", data={"image/png": _png_b64(), "text/plain": "图"})])])
+    pdf = to_pdf(to_html(nb), tmp_path / "ok.pdf")
+    ps_name = _fonts.FONT_FAMILY.replace(" ", "-")
+    assert any(r[0].split("+")[-1].startswith(ps_name) for r in _pdffonts(pdf))
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(images.splitlines()) >= 3  # two header lines and the chart

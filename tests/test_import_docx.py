@@ -1,6 +1,8 @@
 """perfeval import: Word (.docx) reports with merged cells, and legacy .doc through LibreOffice."""
 from __future__ import annotations
 
+import io
+import re
 import shutil
 from pathlib import Path
 
@@ -136,6 +138,7 @@ def test_doc_conversion_runs_soffice_headless(tmp_path, monkeypatch, seed_docx):
     assert "--headless" in args and "--convert-to docx" in args
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_real_doc_through_libreoffice(tmp_path, seed_docx):
     import subprocess
@@ -148,3 +151,38 @@ def test_real_doc_through_libreoffice(tmp_path, seed_docx):
     rep = read_report(doc, dept_id="hyx-wxb")
     for table in ("staffing", "indicators", "evaluations"):
         assert_same(rep.tables[table], _default(table), table)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_html_flavoured_doc_is_read_without_fetching_or_embedding(tmp_path, seed_docx):
+    """A .doc that is really a web page (as many systems export) imports; its links stay dead."""
+    import subprocess
+    import zipfile
+
+    from test_export import _CountingServer, _secret
+
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless",
+                    "--convert-to", "html", "--outdir", str(tmp_path), str(seed_docx)],
+                   check=True, capture_output=True, timeout=180)
+    page = (tmp_path / "网信办.html").read_text(encoding="utf-8", errors="replace")
+    secret = _secret(tmp_path)
+    with _CountingServer() as server:
+        hostile = (f'<link rel="stylesheet" href="{server.url}/a.css"><img src="{server.url}/a.png">'
+                   f'<img src="{secret.with_suffix(".png").as_uri()}"><iframe src="{secret.as_uri()}"></iframe>'
+                   f'<object data="{server.url}/o.bin"></object>'
+                   f'<p style="background:url({server.url}/b.png)">附注</p>')
+        page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + hostile, page, count=1)
+        assert hostile in page
+        doc = tmp_path / "网信办web.doc"
+        doc.write_text(page, encoding="utf-8")
+        rep = read_report(doc, dept_id="hyx-wxb")
+        assert server.hits == []
+    for table in ("staffing", "indicators", "evaluations"):
+        assert_same(rep.tables[table], _default(table), table)
+    docx = _read.convert_with_soffice(doc.read_bytes(), doc.name, ".doc", "docx")
+    with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+        names = zf.namelist()
+        assert not [n for n in names if n.startswith("word/media/")], names
+        body = b"".join(zf.read(n) for n in names)
+    assert b"TOP-SECRET" not in body and b"127.0.0.1" not in body and b"file:" not in body

@@ -1,6 +1,7 @@
 """Reading one report file: format sniffing, legacy conversion, interpretation."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from perfeval._import._layout import ImportedReport, interpret
 from perfeval._import._model import Document, ReportImportError
+from perfeval._markup import defang_html
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TEXT_EXTS = {".txt", ".text", ".md", ""}
@@ -32,8 +34,79 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+# LibreOffice's settings for an import: no macros, no link updates, every web
+# request sent to a closed port on the loopback (a second fence behind the
+# network namespace of :func:`_isolated`).
+_SOFFICE_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+%s
+</oor:items>
+""" % "\n".join(
+    f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
+    for path, name, value in (
+        ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", 3),
+        ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "true"),
+        ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "true"),
+        ("/org.openoffice.Office.Writer/Content/Update", "Link", 2),
+        ("/org.openoffice.Office.Calc/Content/Update", "Link", 2),
+        ("/org.openoffice.Inet/Settings", "ooInetProxyType", 2),
+        ("/org.openoffice.Inet/Settings", "ooInetNoProxy", ""),
+        ("/org.openoffice.Inet/Settings", "ooInetHTTPProxyName", "127.0.0.1"),
+        ("/org.openoffice.Inet/Settings", "ooInetHTTPProxyPort", 9),
+        ("/org.openoffice.Inet/Settings", "ooInetHTTPSProxyName", "127.0.0.1"),
+        ("/org.openoffice.Inet/Settings", "ooInetHTTPSProxyPort", 9),
+        ("/org.openoffice.Inet/Settings", "ooInetFTPProxyName", "127.0.0.1"),
+        ("/org.openoffice.Inet/Settings", "ooInetFTPProxyPort", 9),
+    )
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _isolated() -> tuple[str, ...]:
+    """The command prefix that runs LibreOffice without a network, where the system allows it.
+
+    ``unshare --net --map-root-user`` gives the converter a network namespace of
+    its own with no interface up: no request leaves it, to the internet or to the
+    loopback. Where user namespaces are not allowed the prefix is empty and the
+    profile's dead proxy and the HTML defanging still apply.
+    """
+    exe = shutil.which("unshare")
+    if exe is None:
+        return ()
+    try:
+        ok = subprocess.run([exe, "--net", "--map-root-user", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return (exe, "--net", "--map-root-user") if ok else ()
+
+
+def _html_payload(data: bytes) -> bytes | None:
+    """The HTML of an HTML-flavoured legacy file (HTML or a Word .mht), else None."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"mime-version") or b"\nmime-version:" in head[:512]:
+        import email
+
+        msg = email.message_from_bytes(data)
+        for part in msg.walk():
+            if part.get_content_type() == "text/html":
+                body = part.get_payload(decode=True)
+                return body if isinstance(body, bytes) else None
+        return None
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head or b"<body" in head:
+        return data
+    return None
+
+
 def convert_with_soffice(data: bytes, file: str, ext: str, target: str) -> bytes:
     """Convert a legacy file with ``soffice --headless --convert-to TARGET``.
+
+    The conversion reads nothing but the file: an HTML-flavoured file (``.doc``
+    saved as a web page, ``.mht``) is first stripped of every link, image, frame,
+    script and style (:func:`perfeval._markup.defang_html`), and LibreOffice runs
+    with a fresh profile (macros off, links never updated, web requests sent to a
+    closed port) inside a network namespace of its own where the system allows
+    one (:func:`_isolated`).
 
     Raises
     ------
@@ -46,13 +119,23 @@ def convert_with_soffice(data: bytes, file: str, ext: str, target: str) -> bytes
         raise ReportImportError(
             file, f"读取 {ext or '旧版'} 文件需要 LibreOffice（程序 soffice），本机未安装；"
                   f"请安装 LibreOffice，或先在 Word/WPS 中另存为 .{target}")
+    page = _html_payload(data)
     with tempfile.TemporaryDirectory(prefix="perfeval-convert-") as tmp:
-        src = Path(tmp) / f"report{ext or '.doc'}"
-        src.write_bytes(data)
+        if page is not None:
+            src = Path(tmp) / "report.html"
+            src.write_bytes(defang_html(page))
+            convert_to = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}[target]
+            infilter = [f"--infilter={'HTML (StarWriter)' if target == 'docx' else 'HTML (StarCalc)'}"]
+        else:
+            src = Path(tmp) / f"report{ext or '.doc'}"
+            src.write_bytes(data)
+            convert_to, infilter = target, []
         out_dir = Path(tmp) / "out"
-        profile = (Path(tmp) / "profile").as_uri()
-        cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--convert-to", target,
-               "--outdir", str(out_dir), str(src)]
+        profile_dir = Path(tmp) / "profile"
+        (profile_dir / "user").mkdir(parents=True)
+        (profile_dir / "user" / "registrymodifications.xcu").write_text(_SOFFICE_PROFILE, encoding="utf-8")
+        cmd = [*_isolated(), exe, f"-env:UserInstallation={profile_dir.as_uri()}", "--headless", *infilter,
+               "--convert-to", convert_to, "--outdir", str(out_dir), str(src)]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=CONVERT_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
