@@ -17,6 +17,8 @@ import perfeval
 from perfeval._narrative import (comparison_summary, department_summary, fmt_count, fmt_pct,
                                  fmt_score, fmt_wan, trend_summary)
 
+pytestmark = pytest.mark.e2e
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 CASES = {

@@ -12,6 +12,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from perfeval import _paths
 from perfeval._run import Job, inject_parameters, run_notebooks
 
+pytestmark = pytest.mark.e2e
+
 PARAMS_SOURCE = "name = '默认'\nfail = False\ndie = False\nvalue = 0"
 
 

@@ -27,6 +27,8 @@ from perfeval._narrative import MISSING, fmt_pct, fmt_wan
 
 from conftest import HOLEY, MINIMAL, write_tables
 
+pytestmark = pytest.mark.e2e
+
 
 def _dept(dept_id: str, name: str) -> dict[str, object]:
     return {"dept_id": dept_id, "name": name, "region": "某县"}

@@ -369,6 +369,7 @@ def test_framework_is_passed_through(default_ds, tmp_path):
     assert ws.cell(head.row + 1, 2).value == "产出指标（40分）"
 
 
+@pytest.mark.e2e
 def test_export_xlsx_all_departments(default_ds, out_dir):
     snap = frames_snapshot(default_ds)
     path = export_xlsx(default_ds, out_dir / "all.xlsx")
@@ -546,6 +547,7 @@ def test_public_api():
 # --------------------------------------------------------------------------- LibreOffice
 
 
+@pytest.mark.e2e
 def test_libreoffice_opens_every_workbook(seed_book, compare_book, hostile_book, hostile_compare, default_ds, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
