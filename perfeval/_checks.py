@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfeval._format import fmt_pct, fmt_wan
 from perfeval._schema import CARRYOVER_ITEM, ROOT_ITEM
 from perfeval._scoring import (
     Framework,
@@ -117,12 +118,12 @@ _COL_ZH = {"initial_budget": "年初预算数", "adjusted_budget": "全年预算
 
 
 def _money(x: float | None) -> str:
-    return "空" if x is None or _isna(x) else f"{x:.4f}万元"
+    return fmt_wan(x, blank="空")
 
 
 def _rate(x: float | None) -> str:
     """Fraction -> ``99.56%``."""
-    return "空" if x is None or _isna(x) else f"{x * 100:.2f}%"
+    return fmt_pct(x, blank="空")
 
 
 def _score(x: float | None) -> str:

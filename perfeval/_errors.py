@@ -2,11 +2,18 @@
 
 Every error an analyst can meet says what was found, where (file, table, row,
 column), the raw value and what was expected, in Chinese, with a stable code.
+
+This module is also the one place that maps errors onto the ``perfeval``
+command's exit codes: every :class:`PerfevalError` carries ``exit_code``
+(:data:`EXIT_DATA` = 1 for data that cannot be used, :data:`EXIT_USAGE` = 2 for
+bad usage), and :func:`report_error` prints it as one Chinese message.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
+from typing import TextIO
 
 import pandas as pd
 
@@ -60,8 +67,27 @@ class Problem:
 PROBLEM_COLUMNS = [f.name for f in fields(Problem)]
 
 
+#: Exit codes of the ``perfeval`` command.
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
 class PerfevalError(Exception):
-    """Base class of every error perfeval raises on purpose."""
+    """Base class of every error perfeval raises on purpose.
+
+    ``exit_code`` is what the command exits with when this error ends it (data: 1).
+    """
+
+    exit_code: int = EXIT_DATA
+
+
+class UsageError(PerfevalError):
+    """Bad usage of the command (a path that does not exist, an unknown option value): exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class DataError(PerfevalError):
+    """The data cannot be used for what was asked (no department has that year …): exit code 1."""
 
 
 class DatasetError(PerfevalError):
@@ -85,7 +111,37 @@ class DatasetError(PerfevalError):
 
 
 class FrameworkError(PerfevalError, ValueError):
-    """A scoring framework file is missing or malformed."""
+    """A scoring framework file is missing or malformed (the analyst chose it: exit code 2)."""
+
+    exit_code = EXIT_USAGE
 
 
-__all__ = ["Problem", "ProblemCode", "PerfevalError", "DatasetError", "FrameworkError", "PROBLEM_COLUMNS"]
+def report_error(exc: BaseException, stream: TextIO | None = None) -> int:
+    """Print ``exc`` as the command's Chinese message (no traceback); return its exit code.
+
+    The one error boundary of the ``perfeval`` command: a :class:`PerfevalError`
+    prints its message and exits with its ``exit_code``; anything else is an
+    internal error (exit code 1) reported in one line.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> report_error(UsageError("找不到数据集：x"), buf), buf.getvalue()
+    (2, 'perfeval：找不到数据集：x\\n')
+    """
+    stream = stream or sys.stderr
+    if isinstance(exc, PerfevalError):
+        message, code = str(exc), int(exc.exit_code)
+    elif isinstance(exc, KeyboardInterrupt):
+        message, code = "已中断", EXIT_INTERRUPTED
+    else:
+        message = (f"内部错误：{type(exc).__name__}: {exc}"
+                   "（这是 perfeval 的缺陷，请连同所用命令报告；设置环境变量 PERFEVAL_DEBUG=1 可显示详细信息）")
+        code = EXIT_DATA
+    print(f"perfeval：{message}", file=stream)
+    return code
+
+
+__all__ = ["Problem", "ProblemCode", "PerfevalError", "UsageError", "DataError", "DatasetError", "FrameworkError",
+           "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "report_error"]

@@ -35,83 +35,9 @@ __all__ = [
     "department_position",
 ]
 
-#: What a blank (unknown) value reads as.
-MISSING = "未填报"
-
-
-def _is_missing(x: Any) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt_wan(x: Any, decimals: int = 4) -> str:
-    """Format an amount in 万元 with ``decimals`` decimals, blank as 未填报.
-
-    Examples
-    --------
-    >>> fmt_wan(85.4561), fmt_wan(0.38), fmt_wan(None)
-    ('85.4561万元', '0.3800万元', '未填报')
-    """
-    if _is_missing(x):
-        return MISSING
-    return f"{float(x):,.{decimals}f}万元".replace(",", "")
-
-
-def fmt_signed_wan(x: Any, decimals: int = 4) -> str:
-    """Like :func:`fmt_wan` but for a change: the absolute value (the verb says the sign).
-
-    Examples
-    --------
-    >>> fmt_signed_wan(-1.5)
-    '1.5000万元'
-    """
-    if _is_missing(x):
-        return MISSING
-    return fmt_wan(abs(float(x)), decimals)
-
-
-def fmt_pct(x: Any, decimals: int = 2) -> str:
-    """Format a fraction as a percentage with ``decimals`` decimals, blank as 未填报.
-
-    Examples
-    --------
-    >>> fmt_pct(0.995573), fmt_pct(1), fmt_pct(pd.NA)
-    ('99.56%', '100.00%', '未填报')
-    """
-    if _is_missing(x):
-        return MISSING
-    return f"{float(x) * 100:.{decimals}f}%"
-
-
-def fmt_score(x: Any, decimals: int = 2) -> str:
-    """Format a score with at most ``decimals`` decimals and the unit 分.
-
-    Examples
-    --------
-    >>> fmt_score(91.0), fmt_score(98.355), fmt_score(None)
-    ('91分', '98.36分', '未填报')
-    """
-    if _is_missing(x):
-        return MISSING
-    text = f"{round(float(x), decimals):.{decimals}f}".rstrip("0").rstrip(".")
-    return f"{text}分"
-
-
-def fmt_count(x: Any, unit: str = "") -> str:
-    """Format a whole count (people, items, years) with an optional unit.
-
-    Examples
-    --------
-    >>> fmt_count(12, "人"), fmt_count(None, "人")
-    ('12人', '未填报')
-    """
-    if _is_missing(x):
-        return MISSING
-    return f"{int(x)}{unit}"
+# Number formats have one home (perfeval._format); the narrative re-exports them.
+from ._format import MISSING, fmt_count, fmt_pct, fmt_score, fmt_signed_wan, fmt_wan  # noqa: E402
+from ._format import is_blank as _is_missing  # noqa: E402
 
 
 @dataclass(frozen=True)

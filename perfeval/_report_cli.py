@@ -5,7 +5,9 @@ them with :func:`perfeval._run.run_notebooks` (one kernel for the whole batch)
 and, for ``--to xlsx``, writes workbooks with :mod:`perfeval._xlsx`.  It prints
 one Chinese line per written file, one error line per failed report and a
 summary line.  Exit codes: 0 all written, 1 a report failed (or the dataset does
-not load), 2 bad usage.
+not load), 2 bad usage. Errors are :class:`perfeval._errors.PerfevalError` subclasses,
+turned into messages and exit codes by the command's one boundary
+(:func:`perfeval.cli.main`).
 """
 from __future__ import annotations
 
@@ -18,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from perfeval import _paths
+from perfeval._errors import EXIT_DATA as EXIT_FAILED
+from perfeval._errors import EXIT_OK, EXIT_USAGE, DataError, PerfevalError, UsageError, report_error
 from perfeval._export import safe_filename, unique_stems
 from perfeval._run import Job, RunResult, run_notebooks
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 #: Formats ``--to`` accepts (the executed ``.ipynb`` is always written).
 FORMATS: tuple[str, ...] = ("html", "pdf", "xlsx", "ipynb")
@@ -32,12 +34,10 @@ NOTEBOOKS: dict[str, str] = {
 }
 
 
-class ReportUsageError(Exception):
-    """Bad usage of a report command (exit code 2)."""
-
-
-class ReportDataError(Exception):
-    """The dataset cannot be used (exit code 1)."""
+#: Bad usage of a report command (exit code 2).
+ReportUsageError = UsageError
+#: The dataset cannot be used (exit code 1).
+ReportDataError = DataError
 
 
 # --------------------------------------------------------------------------- helpers
@@ -87,12 +87,8 @@ def _dataset_param(dataset: str | None) -> str:
 
 def _load(dataset: str | None) -> Any:
     from perfeval._dataset import load
-    from perfeval._errors import PerfevalError
 
-    try:
-        return load(dataset or None)
-    except PerfevalError as exc:
-        raise ReportDataError(str(exc)) from exc
+    return load(dataset or None)  # DatasetError: exit code 1
 
 
 def _out_dir(value: str | None) -> Path:
@@ -305,17 +301,13 @@ def cmd_all(args: argparse.Namespace) -> int:
 
 
 def _wrap(func: Any) -> Any:
-    """Map this module's errors onto the CLI's exit codes and one-line messages."""
+    """Run one step of ``all``: its error is reported and the next step still runs."""
 
     def run(args: argparse.Namespace) -> int:
         try:
             return func(args)
-        except ReportUsageError as exc:
-            print(f"perfeval：{exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except ReportDataError as exc:
-            print(f"perfeval：{exc}", file=sys.stderr)
-            return EXIT_FAILED
+        except PerfevalError as exc:
+            return report_error(exc)
 
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
@@ -340,24 +332,23 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``report``, ``compare`` and ``trends`` on the ``perfeval`` parser."""
     p = subparsers.add_parser("report", help="部门报告：为每个部门执行 01 号笔记本，写出 HTML/PDF（及 Excel）")
     _options(p, dept=True, year=True)
-    p.set_defaults(func=_wrap(cmd_report))
+    p.set_defaults(func=cmd_report)
     p = subparsers.add_parser("compare", help="部门对比：执行 02 号笔记本，写出 HTML/PDF（及 Excel）")
     _options(p, dept=True, year=True)
-    p.set_defaults(func=_wrap(cmd_compare))
+    p.set_defaults(func=cmd_compare)
     p = subparsers.add_parser("trends", help="趋势分析：执行 03 号笔记本，写出 HTML/PDF")
     _options(p, dept=True, year=False)
-    p.set_defaults(func=_wrap(cmd_trends))
+    p.set_defaults(func=cmd_trends)
     p = subparsers.add_parser("all", help="全部成果：每个部门的报告、部门对比、趋势分析（HTML、PDF、Excel）")
     _options(p, dept=False, year=False, to_default="html,pdf,xlsx")
-    p.set_defaults(func=_wrap(cmd_all))
+    p.set_defaults(func=cmd_all)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the report commands alone (``python -m perfeval._report_cli report …``)."""
-    parser = argparse.ArgumentParser(prog="perfeval")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    """``python -m perfeval._report_cli report …``: the ``perfeval`` command (one entry point)."""
+    from perfeval.cli import main as perfeval_main
+
+    return perfeval_main(argv)
 
 
 __all__ = ["add_commands", "cmd_report", "cmd_compare", "cmd_trends", "parse_formats", "main"]

@@ -24,6 +24,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from perfeval._errors import FrameworkError
+from perfeval._format import exact_sum, fmt_trim
 from perfeval._schema import CARRYOVER_ITEM, ROOT_ITEM
 
 FRAMEWORKS_DIR: Path = Path(__file__).resolve().parent / "frameworks"
@@ -480,13 +481,8 @@ def _val(x: object) -> float | None:
 
 
 def _fmt_num(x: float | None, decimals: int = 2) -> str:
-    """``9.0`` → ``9``, ``9.956`` → ``9.96``; NA → ``空``."""
-    if x is None or _isna(x):
-        return "空"
-    s = f"{x:.{decimals}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    """``9.0`` → ``9``, ``9.956`` → ``9.96``; NA → ``空`` (:func:`perfeval._format.fmt_trim`)."""
+    return fmt_trim(x, decimals, blank="空")
 
 
 def _norm_category(text: object) -> str:
@@ -960,15 +956,15 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         for cname in names + extra:
             cat = next((c for c in fw.categories if c.name == cname), None)
             part = sub[sub["category"] == cname]
-            score_sum = float(part["score"].fillna(0).sum())
+            score_sum = exact_sum(part["score"], min_count=0)
             declared = cat.weight if cat else None
             score = min(score_sum, declared) if (declared is not None and fw.cap_categories) else score_sum
             cat_rows.append({
                 "dept_id": key[0], "year": key[1], "framework": fw.id, "level1": cname,
                 "declared_weight": declared,
-                "weight_sum": part["weight"].sum(min_count=1) if len(part) else None,
+                "weight_sum": exact_sum(part["weight"]),
                 "weight_missing": int(part["weight"].isna().sum()),
-                "reported_score": part["reported_score"].sum(min_count=1) if len(part) else None,
+                "reported_score": exact_sum(part["reported_score"]),
                 "score": round(score, fw.score_decimals),
             })
     categories = pd.DataFrame(cat_rows, columns=[
@@ -994,13 +990,12 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         sub_i = indicators[(indicators["dept_id"] == key[0]) & (indicators["year"] == key[1])]
         sub_c = categories[(categories["dept_id"] == key[0]) & (categories["year"] == key[1])]
         exec_rep = _val(getattr(e, "execution_score", None)) if e is not None else None
-        items_rep = sub_i["reported_score"].sum(min_count=1) if len(sub_i) else None
-        items_rep = _val(items_rep)
+        items_rep = exact_sum(sub_i["reported_score"])
         if items_rep is None and exec_rep is None:
             total_items = None
         else:
-            total_items = (items_rep or 0.0) + (exec_rep or 0.0)
-        total = float(sub_c["score"].fillna(0).sum()) + (exec_score or 0.0)
+            total_items = exact_sum([items_rep, exec_rep])
+        total = exact_sum([*sub_c["score"], exec_score], min_count=0)
         total = round(total, fw.score_decimals)
         grade_rep = None if e is None or _isna(getattr(e, "grade", None)) else str(e.grade)
         tot_rows.append({

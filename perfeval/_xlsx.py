@@ -39,6 +39,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ._format import DECIMALS, fmt_trim
+
 __all__ = [
     "export_xlsx",
     "export_department_xlsx",
@@ -248,10 +250,7 @@ def _text_width(text: Any) -> float:
 
 
 def _fmt_number_label(value: Any) -> str:
-    if _isna(value):
-        return ""
-    number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    return fmt_trim(value, DECIMALS["score"], blank="")
 
 
 def _num(value: Any) -> float | None:

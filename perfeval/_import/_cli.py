@@ -1,4 +1,8 @@
-"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y]``."""
+"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y]``.
+
+Errors are :class:`perfeval._errors.PerfevalError` subclasses; the ``perfeval`` command's
+one boundary (:func:`perfeval.cli.main`) prints them and sets the exit code.
+"""
 from __future__ import annotations
 
 import argparse
@@ -22,34 +26,26 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
 
 def run_import(args: argparse.Namespace) -> int:
     """Run the import; exit code 0 (all imported), 1 (a file failed or conflicted), 2 (bad usage)."""
+    from perfeval._errors import UsageError
     from perfeval._import._batch import import_reports
-    from perfeval._import._model import ReportImportError
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        print("找不到文件或文件夹：" + "、".join(missing), file=sys.stderr)
-        return 2
+        raise UsageError("找不到文件或文件夹：" + "、".join(missing))
     out = Path(args.output)
     if out.exists() and not out.is_dir():
-        print(f"输出位置 {out} 不是文件夹", file=sys.stderr)
-        return 2
-    try:
-        summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year,
-                                 progress=not args.no_progress)
-    except ReportImportError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+        raise UsageError(f"输出位置 {out} 不是文件夹")
+    summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year,
+                             progress=not args.no_progress)  # ReportImportError: exit code 1
     print(summary)
     return 0 if summary.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m perfeval._import._cli import …``)."""
-    parser = argparse.ArgumentParser(prog="perfeval")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_command(sub)
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """``python -m perfeval._import._cli import …``: the ``perfeval`` command (one entry point)."""
+    from perfeval.cli import main as perfeval_main
+
+    return perfeval_main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
