@@ -281,8 +281,8 @@ def render_findings(con: Any, df: pd.DataFrame, ds: Any) -> None:
     from rich.text import Text
 
     cols = [Col("severity", "级别", min_width=4, max_width=4), Col("code", "代码", min_width=10, max_width=29, break_after="_", whole=True),
-            Col("location", "位置", min_width=14, max_width=40, weight=2), Col("expected", "应为", min_width=8, max_width=30),
-            Col("found", "实为", min_width=8, max_width=30), Col("message", "说明", min_width=24, max_width=90, weight=4)]
+            Col("location", "位置", min_width=16, max_width=40, weight=2), Col("expected", "应为", min_width=8, max_width=30),
+            Col("found", "实为", min_width=8, max_width=30), Col("message", "说明", min_width=22, max_width=90, weight=4)]
     order = {d: i for i, d in enumerate(dict.fromkeys(df["dept_id"]))}
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     df = df.assign(_d=df["dept_id"].map(order), _s=df["severity"].map(rank).fillna(len(rank)))
