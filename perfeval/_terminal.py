@@ -149,6 +149,68 @@ def _break_after(value: str, width: int, sep: str) -> str:
     return _pack(re.split(f"(?<={re.escape(sep)})", value), width)
 
 
+#: Never at the start of a line (closing punctuation) / at the end of one (opening), as Chinese typesetting does.
+_NO_START = set("，。、；：？！）」』》】〕〉”’%…·,.;:?!)]}")
+_NO_END = set("（「『《【〔〈“‘([{")
+#: Runs kept together when they fit: ASCII words and numbers (85.4561, indicators.csv, ≥98%).
+_TOKEN = re.compile(r"\s+|[A-Za-z0-9_.,%/:+\-–=≥≤<>'\"#&@*^$!?~|\\]+|.", re.DOTALL)
+
+
+def wrap_text(value: str, width: int) -> str:
+    """``value`` on lines of at most ``width`` cells: ASCII words and numbers kept whole where they fit,
+    no line opening on closing punctuation (，。」）) or ending on opening punctuation (（「).
+
+    Examples
+    --------
+    >>> print(wrap_text("执行数85.4561万元，未达到指标值「100%」。", 12))
+    执行数
+    85.4561万
+    元，未达到指
+    标值
+    「100%」。
+    """
+    if width < 4:
+        return value
+    out: list[str] = []
+    for paragraph in value.split("\n"):
+        lines: list[list[str]] = [[]]
+        used = 0
+        for tok in _TOKEN.findall(paragraph):
+            w = _cells(tok)
+            if tok.isspace():
+                if lines[-1]:
+                    lines[-1].append(" ")
+                    used += 1
+                continue
+            if used + w > width and lines[-1]:
+                carry: list[str] = []
+                while (carry[0] if carry else tok)[0] in _NO_START and len(lines[-1]) > 1:  # take the last one along
+                    carry.insert(0, lines[-1].pop())
+                while lines[-1] and (lines[-1][-1] == " " or lines[-1][-1][-1:] in _NO_END) and len(lines[-1]) > 1:
+                    carry.insert(0, lines[-1].pop())
+                lines.append([t for t in carry if t != " "])
+                used = sum(_cells(t) for t in lines[-1])
+            while w > width:  # longer than a line: fold
+                room = width - used
+                cut, acc = 0, 0
+                while cut < len(tok) and acc + _cells(tok[cut]) <= room:
+                    acc += _cells(tok[cut])
+                    cut += 1
+                if cut == 0:
+                    lines.append([])
+                    used = 0
+                    continue
+                lines[-1].append(tok[:cut])
+                lines.append([])
+                used = 0
+                tok = tok[cut:]
+                w = _cells(tok)
+            lines[-1].append(tok)
+            used += w
+        out.extend("".join(line).rstrip() for line in lines)
+    return "\n".join(out)
+
+
 def _pack(parts: Sequence[str], width: int) -> str:
     """``parts`` joined into lines of at most ``width`` cells (a part longer than that on its own line)."""
     lines, line = [], ""
@@ -206,16 +268,20 @@ def _table(cols: Sequence[Col], widths: Sequence[int], rows: list[list[Any]], *,
 
 def frame_table(con: Any, df: pd.DataFrame, cols: Sequence[Col], *, keys: Sequence[str] = (),
                 width: int | None = None, styles: dict[int, dict[str, str]] | None = None,
-                measure: pd.DataFrame | None = None) -> None:
+                measure: pd.DataFrame | None = None, drop_blank: bool = False) -> None:
     """Print ``df`` as one or more blocks of columns, each no wider than the console.
 
     ``keys`` name the columns repeated at the left of every block (department, year).
     ``styles``: row position → {column: rich style}. ``measure``: the frame whose
     values set the column widths (default ``df``; pass the whole frame when printing
-    it in groups, so every group's columns line up).
+    it in groups, so every group's columns line up). ``drop_blank``: leave out
+    number columns blank on every row, named in one line below the table.
     """
     width = width or con.width
     cols = [c for c in cols if c.name in df.columns]
+    if drop_blank:
+        blank = [c for c in cols if c.name not in keys and c.kind in NUMERIC_KINDS and df[c.name].isna().all()]
+        cols = [c for c in cols if c not in blank]
     body = [[cell_text(v, c.kind) for v in df[c.name]] for c in cols]  # column-major
     sized = body if measure is None else [[cell_text(v, c.kind) for v in measure[c.name]] for c in cols]
     natural, minimum = [], []
@@ -226,11 +292,12 @@ def frame_table(con: Any, df: pd.DataFrame, cols: Sequence[Col], *, keys: Sequen
             natural.append(max(min(max(longest, head), c.max_width), min(c.min_width, longest or c.min_width)))
             # key columns (department, year) are read on every line: never squeezed
             minimum.append(natural[-1] if c.name in keys else min(c.min_width, natural[-1]))
-        else:  # numbers never wrap; a long header may (onto two lines)
+        else:  # numbers never wrap; a long header may (onto two lines), a short one (执行率) stays whole
             natural.append(max(longest, _cells(c.header), 2))
-            minimum.append(max(longest, head, 2))
+            minimum.append(max(longest, head if _cells(c.header) > 8 else _cells(c.header), 2))
     for i, c in enumerate(cols):
-        if c.whole and sum(minimum) - minimum[i] + natural[i] + GAP * (len(cols) - 1) <= width:
+        # only when the others keep some room to grow (20 cells): a whole code must not starve the text
+        if c.whole and sum(minimum) - minimum[i] + natural[i] + GAP * (len(cols) - 1) <= width - 20:
             minimum[i] = natural[i]
     key_idx = [i for i, c in enumerate(cols) if c.name in keys]
     rest = [i for i, c in enumerate(cols) if c.name not in keys]
@@ -254,8 +321,12 @@ def frame_table(con: Any, df: pd.DataFrame, cols: Sequence[Col], *, keys: Sequen
         if b:
             con.print(text(f"（续表 {b + 1}/{len(blocks)}）", "dim"))
         shown = [cols[i] for i in idx]
-        cells = [[_break_after(row[i], w, c.break_after) for i, c, w in zip(idx, shown, widths)] for row in rows]
+        cells = [[_break_after(row[i], w, c.break_after) if c.break_after
+                  else wrap_text(row[i], w) if c.kind == "text" else row[i]
+                  for i, c, w in zip(idx, shown, widths)] for row in rows]
         con.print(_table(shown, widths, cells, styles=styles))
+    if drop_blank and blank:
+        con.print(text(f"均未填报：{'、'.join(c.header for c in blank)}", "dim"))
 
 
 __all__ = ["Col", "SEVERITY_STYLE", "console", "frame_table", "plain", "text", "cell_text"]

@@ -39,7 +39,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ._format import DECIMALS, fmt_trim
+from ._format import DECIMALS, exact_sum, fmt_trim
 
 __all__ = [
     "export_xlsx",
@@ -467,7 +467,7 @@ def _write_form_1_1(ws: Worksheet, F: _Formats, ctx: _Context, dept_id: str, yea
                 for col, (yr, column) in zip((1, 2, 3), ((year, "actual"), (year, "adjusted_budget"), (year - 1, "actual"))):
                     parts = [ctx.fin(dept_id, yr, (p,), column) for p in ("公务用车购置", "公务用车运行维护")]
                     if all(not _isna(p) for p in parts):
-                        _put(ws, r, col, sum(float(p) for p in parts), computed_money)
+                        _put(ws, r, col, exact_sum(parts), computed_money)
                         ws.write_comment(r, col, "perfeval 计算：公车购置 + 公车运行维护（报告未单列）。")
 
     rows_now = ctx.finance_rows(dept_id, year)
@@ -733,7 +733,7 @@ def _write_form_1_2(ws: Worksheet, F: _Formats, ctx: _Context, dept_id: str, yea
             weight = declared.get(key)
             if _isna(weight):
                 weights = [_num(records[k].get("weight")) for k in range(s, e + 1)]
-                weight = sum(w for w in weights if w is not None) if any(w is not None for w in weights) else None
+                weight = exact_sum(weights)
             _merge(ws, first + s, 1, first + e, 1, _level1_label(l1[s], weight), center)
             l2 = [records[k].get("level2") for k in range(s, e + 1)]
             for s2, e2 in _runs(l2):

@@ -118,7 +118,7 @@ def emit(df: pd.DataFrame, fmt: str, *, cols: Sequence[Any] = (), keys: Sequence
         con.print(text("（无）"))
         return
     cols = list(cols) or [Col(c, c, COLUMN_KINDS.get(c, "text")) for c in df.columns]
-    frame_table(con, df, cols, keys=keys)
+    frame_table(con, df, cols, keys=keys, drop_blank=bool(keys))
 
 
 # ---------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def render_findings(con: Any, df: pd.DataFrame, ds: Any) -> None:
     from ._terminal import SEVERITY_STYLE, Col, frame_table
     from rich.text import Text
 
-    cols = [Col("severity", "级别", min_width=4, max_width=4), Col("code", "代码", min_width=10, max_width=29, break_after="_", whole=True),
+    cols = [Col("severity", "级别", min_width=4, max_width=4), Col("code", "代码", min_width=12, max_width=29, break_after="_", whole=True),
             Col("location", "位置", min_width=16, max_width=40, weight=2), Col("expected", "应为", min_width=8, max_width=30),
             Col("found", "实为", min_width=8, max_width=30), Col("message", "说明", min_width=22, max_width=90, weight=4)]
     order = {d: i for i, d in enumerate(dict.fromkeys(df["dept_id"]))}

@@ -5,6 +5,8 @@ import io
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from perfeval._terminal import Col, console, frame_table, wrap_header
@@ -31,3 +33,23 @@ def test_wide_frames_continue_in_blocks_that_fit(width):
 def test_header_breaks_before_parenthesis():
     assert wrap_header("执行率得分(报)", 10) == "执行率得分\n(报)"
     assert wrap_header("得分", 10) == "得分"
+
+
+@given(st.text(alphabet=st.sampled_from(list("执行率得分，。「」（）() 85.4561%abc_indicators.csv\n")), max_size=80),
+       st.integers(min_value=4, max_value=30))
+def test_wrap_text_keeps_every_character_within_the_width(value, width):
+    from perfeval._terminal import wrap_text
+
+    wrapped = wrap_text(value, width)
+    assert "".join(wrapped.split()) == "".join(value.split())
+    assert all(cell_len(line) <= width for line in wrapped.split("\n"))
+
+
+def test_wrap_text_keeps_punctuation_off_line_starts():
+    from perfeval._terminal import wrap_text
+
+    text = "指标「妇女儿童合法权益保障」未完成：指标值「有效保障」，完成值「部分达成年度指标并具有一定效果」，未说明偏差原因。"
+    for width in range(8, 40):
+        lines = wrap_text(text, width).split("\n")
+        assert not any(line[0] in "，。、；：」）" for line in lines[1:]), (width, lines)
+        assert not any(line[-1] in "「（" for line in lines), (width, lines)
