@@ -86,8 +86,13 @@ def console(out: TextIO, width: int | None = None) -> Any:
     """
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # `perfeval check | head`: let the command's boundary decide
+            self.quiet = True
+            raise BrokenPipeError
+
     target: Any = out if _isatty(out) else _RStrip(out)
-    return Console(file=target, width=width, emoji=False, markup=False, highlight=False, soft_wrap=False)
+    return _Console(file=target, width=width, emoji=False, markup=False, highlight=False, soft_wrap=False)
 
 
 def plain(value: Any) -> str:

@@ -368,9 +368,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         labels = {"id": "框架", "name": "名称", "total": "总分", "default": "默认", "description": "说明"}
         if args.format == "table":
             frame = frame.astype({"total": "Float64"})
-            cols = _cols(list(frame.columns), labels, wide=("description",))
-            cols[2] = type(cols[2])("total", "总分", "score")
-            emit(frame, "table", cols=cols, keys=("id",))
+            emit(frame, "table", cols=_cols(list(frame.columns), labels, wide=("description",)), keys=("id",))
         else:
             emit(frame, args.format)
         return EXIT_OK
