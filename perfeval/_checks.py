@@ -17,19 +17,13 @@ from typing import Any
 import pandas as pd
 
 from perfeval._format import fmt_pct, fmt_wan
-from perfeval._schema import CARRYOVER_ITEM, ROOT_ITEM
-from perfeval._scoring import (
-    Framework,
-    _clean_name,
-    _finance_lookup,
-    _fmt_num,
-    _framework_for,
-    _isna,
-    _val,
-    execution_rate,
-    load_framework,
-    rescore,
-)
+from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
+from perfeval._scoring import _finance_lookup, execution_rate, rescore
+from perfeval._values import as_float as _val
+from perfeval._values import at_least, at_most, differs
+from perfeval._values import is_missing as _isna
+from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, child_groups
+from perfeval._vocab import norm_label as _clean_name
 
 __all__ = ["CATALOGUE", "COLUMNS", "SEVERITIES", "check"]
 
@@ -223,7 +217,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     True
     """
     default_fw = load_framework(framework)
-    per_key = _framework_for(ds, framework)
+    per_key = framework_for(ds, framework)
     card = scorecard if scorecard is not None else rescore(ds, framework)
     out = _Collector()
 
@@ -253,6 +247,32 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     return df
 
 
+def _indicator_keys(df: pd.DataFrame) -> list[tuple[str, int, int]]:
+    seq = df["seq"] if "seq" in df.columns else df.groupby(["dept_id", "year"]).cumcount() + 1
+    return [(str(d), int(y), int(q)) for d, y, q in zip(df["dept_id"], df["year"], seq)]
+
+
+def _pair_by_key(raw: pd.DataFrame, card_ind: pd.DataFrame) -> dict[tuple[str, int, int], Any]:
+    """The dataset's indicator rows by (dept_id, year, seq); refuse a scorecard of other rows.
+
+    A scorecard passed to :func:`check` must be ``rescore`` of the same dataset: its
+    indicators are paired with the dataset's by key, never by position, and a
+    scorecard naming other indicators (another subset, another dataset) is refused.
+    """
+    by_key = dict(zip(_indicator_keys(raw), raw.itertuples(index=False)))
+    card_keys = _indicator_keys(card_ind)
+    missing = [k for k in card_keys if k not in by_key]
+    extra = set(by_key) - set(card_keys)
+    if missing or extra or len(card_keys) != len(set(card_keys)):
+        sample = (missing or sorted(extra))[:3]
+        shown = "、".join(f"{d} {y}年 第{q}项" for d, y, q in sample)
+        raise ValueError(
+            f"评分表（scorecard）与数据集不匹配：评分表有{len(card_keys)}项指标，数据集有{len(by_key)}项，"
+            f"{'评分表中的' if missing else '数据集中的'}{shown}在另一方中找不到。"
+            "请传入对同一数据集调用 rescore(ds, framework) 的结果，或不传 scorecard。")
+    return by_key
+
+
 def _ind_loc(r: Any, field: str) -> str:
     return f"绩效指标 第{int(r.seq)}项「{_name(r.name)}」{field}{_at(r)}"
 
@@ -262,10 +282,10 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
     if ind.empty:
         return
     raw = ds.indicators
-    raw_by_pos = list(raw.itertuples(index=False))
+    raw_by_key = _pair_by_key(raw, ind)
     seen: dict[tuple[str, int, str], Any] = {}
-    for pos, r in enumerate(ind.itertuples(index=False)):
-        src = raw_by_pos[pos]
+    for r in ind.itertuples(index=False):
+        src = raw_by_key[(str(r.dept_id), int(r.year), int(r.seq))]
         fw = fw_of(r.dept_id, r.year)
         tol = fw.tolerance.score
         w, rep, sc = _val(r.weight), _val(r.reported_score), _val(r.score)
@@ -280,21 +300,21 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
         if rep is None:
             out.add("missing_score", r.dept_id, r.year, _ind_loc(r, "得分"), "得分", "空",
                     f"指标{label}未填得分。")
-        if w is not None and rep is not None and rep > w + tol:
+        if w is not None and rep is not None and not at_most(rep, w, tol):
             out.add("score_exceeds_weight", r.dept_id, r.year, _ind_loc(r, "得分"),
                     f"≤{_score(w)}", _score(rep), f"指标{label}得分{_score(rep)}大于分值{_score(w)}。")
 
         quantitative = rule in ("≥", "≤", "=", "预算", "测算")
-        if quantitative and sc is not None and rep is not None and abs(sc - rep) > tol:
+        if quantitative and sc is not None and rep is not None and differs(sc, rep, tol):
             out.add("indicator_score_mismatch", r.dept_id, r.year, _ind_loc(r, "得分"),
                     _score(sc), _score(rep),
                     f"指标{label}填报得分{_score(rep)}，按「{fw.name}」复核应为{_score(sc)}：{r.basis}。")
         if quantitative and sc is not None and w is not None and rep is not None:
-            if not bool(r.shortfall) and rep < w - tol:
+            if not bool(r.shortfall) and not at_least(rep, w, tol):
                 out.add("deduction_without_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
                         _score(w), _score(rep),
                         f"指标{label}已达成（{r.basis}），却只得{_score(rep)}（分值{_score(w)}）。")
-            if bool(r.shortfall) and rep >= w - tol:
+            if bool(r.shortfall) and at_least(rep, w, tol):
                 out.add("full_score_despite_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
                         f"<{_score(w)}（复核{_score(sc)}）", _score(rep),
                         f"指标{label}未达成（{r.basis}），却得满分{_score(rep)}。")
@@ -307,7 +327,7 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
             band = next((b for b in fw.qualitative if b.name == r.band), None)
             if band is not None:
                 lo, hi = band.low * w, band.high * w
-                if not (lo - tol <= rep <= hi + tol):
+                if not (at_least(rep, lo, tol) and at_most(rep, hi, tol)):
                     out.add("qualitative_score_out_of_band", r.dept_id, r.year, _ind_loc(r, "得分"),
                             f"{_fmt_num(lo)}–{_fmt_num(hi)}分", _score(rep),
                             f"定性指标{label}完成值「{a_raw}」属于「{band.name}」等级，对应"
@@ -331,7 +351,7 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
         t_val, t_unit = _val(src.target_value), src.target_unit
         if named is not None and t_val is not None and not _isna(t_unit):
             n_op, n_val, n_unit = named
-            if n_unit == t_unit and abs(n_val - t_val) > 1e-9:
+            if n_unit == t_unit and differs(n_val, t_val):
                 out.add("target_conflicts_name", r.dept_id, r.year, _ind_loc(r, "指标值"),
                         f"{n_op}{_fmt_num(n_val)}{n_unit}（名称所写）", t_raw,
                         f"指标{label}名称写明目标{n_op}{_fmt_num(n_val)}{n_unit}，指标值栏却写「{t_raw}」；"
@@ -394,13 +414,13 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
             continue
         if wsum is not None:
             missing = int(c.weight_missing)
-            if (missing == 0 and abs(wsum - decl) > tol) or (missing > 0 and wsum > decl + tol):
+            if (missing == 0 and differs(wsum, decl, tol)) or (missing > 0 and not at_most(wsum, decl, tol)):
                 extra = f"（另有{missing}项未填分值）" if missing else ""
                 out.add("category_weight_mismatch", c.dept_id, c.year,
                         f"绩效指标 一级指标「{c.level1}」分值合计{span}", _score(decl), _score(wsum),
                         f"一级指标「{c.level1}」规定{_score(decl)}，其下{len(part)}项三级指标分值合计"
                         f"{_score(wsum)}{extra}。")
-        if rep is not None and rep > decl + tol:
+        if rep is not None and not at_most(rep, decl, tol):
             out.add("category_score_exceeds_weight", c.dept_id, c.year,
                     f"绩效指标 一级指标「{c.level1}」得分合计{span}", f"≤{_score(decl)}", _score(rep),
                     f"一级指标「{c.level1}」规定{_score(decl)}，其下填报得分合计{_score(rep)}，超过规定分值。")
@@ -433,7 +453,7 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
         items = part["reported_score"].dropna()
         if total_rep is not None and (len(items) or exec_rep is not None):
             s = float(items.sum()) + (exec_rep or 0.0)
-            if abs(s - total_rep) > tol.score:
+            if differs(s, total_rep, tol.score):
                 n_missing = int(part["reported_score"].isna().sum())
                 extra = f"（{n_missing}项未填得分，按0计）" if n_missing else ""
                 out.add("total_score_mismatch", *key, f"自评结果 得分{where}", _score(s), _score(total_rep),
@@ -448,7 +468,7 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
         if len(part) and weights.notna().any():
             ws = float(weights.dropna().sum()) + ew
             missing = int(weights.isna().sum())
-            if (missing == 0 and abs(ws - target_w) > tol.score) or (missing > 0 and ws > target_w + tol.score):
+            if (missing == 0 and differs(ws, target_w, tol.score)) or (missing > 0 and not at_most(ws, target_w, tol.score)):
                 extra = f"（另有{missing}项未填分值）" if missing else ""
                 out.add("weight_total_mismatch", *key, f"自评结果 总分{where}", _score(target_w), _score(ws),
                         f"三级指标分值合计{_score(float(weights.dropna().sum()))}加执行率分值{_score(ew)}"
@@ -460,7 +480,7 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
         if stated is not None and computed is not None:
             allow = max(tol.rate_pp, _written_half_step_pp(e.execution_rate))
             diff_pp = abs(stated - computed) * 100
-            if diff_pp > allow + 1e-9:
+            if differs(stated * 100, computed * 100, allow):
                 out.add("execution_rate_mismatch", *key, f"自评结果 执行率{where}", _rate(computed), _rate(stated),
                         f"填报执行率「{str(e.execution_rate).strip()}」，按{basis}测算为{_rate(computed)}，"
                         f"相差{diff_pp:.2f}个百分点（容差{_fmt_num(allow)}个百分点）。")
@@ -468,7 +488,7 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
         # execution score
         if t is not None and exec_rep is not None:
             ex_sc = _val(t.execution_score)
-            if ex_sc is not None and abs(ex_sc - exec_rep) > tol.score:
+            if ex_sc is not None and differs(ex_sc, exec_rep, tol.score):
                 rate = _val(t.execution_rate)
                 rule = (f"执行率{_rate(rate)}×{_fmt_num(fw.execution.weight)}分，以分值封顶"
                         if fw.execution.rule == "linear" else f"执行率{_rate(rate)}按分档")
@@ -504,14 +524,13 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
         fw = fw_of(dept, year)
         tol = fw.tolerance.money
         rows = {_clean_name(r.item): r for r in grp.itertuples(index=False)}
-        children: dict[str, dict[str, list[str]]] = {}
+        kids: dict[str, dict[str, str]] = {}
         for name, r in rows.items():
             parent = None if _isna(r.parent) else _clean_name(r.parent)
             if not parent or parent not in rows:
                 continue
-            split = "" if _isna(getattr(r, "split", None)) else str(r.split)
-            group = split if parent == ROOT_ITEM and split in ("source", "nature") else "detail"
-            children.setdefault(parent, {}).setdefault(group, []).append(name)
+            kids.setdefault(parent, {})[name] = "" if _isna(getattr(r, "split", None)) else str(r.split)
+        children = {parent: child_groups(parent, split_of) for parent, split_of in kids.items()}
 
         def value(item: str, col: str, stack: tuple[str, ...] = ()) -> tuple[float, bool] | None:
             own = _val(getattr(rows[item], col))
@@ -537,7 +556,7 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
                     if any(v is None for v in vals):
                         continue
                     s = sum(v[0] for v in vals)  # type: ignore[index]
-                    if abs(s - pv) > tol:
+                    if differs(s, pv, tol):
                         parts = " + ".join(
                             f"{k}{v[0]:.4f}" + ("（由明细汇总）" if v[1] else "")  # type: ignore[index]
                             for k, v in zip(kids, vals))
@@ -550,7 +569,7 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
         root, carry = rows.get(ROOT_ITEM), rows.get(CARRYOVER_ITEM)
         if root is not None and carry is not None:
             income, spent, left = _val(root.adjusted_budget), _val(root.actual), _val(carry.actual)
-            if income is not None and spent is not None and left is not None and abs(income - spent - left) > tol:
+            if income is not None and spent is not None and left is not None and differs(income, spent + left, tol):
                 out.add("funds_unbalanced", dept, year,
                         f"资金 {ROOT_ITEM} 全年预算数{_at(root)}",
                         _money(spent + left), _money(income),
@@ -564,7 +583,7 @@ def _check_staffing(ds: Any, out: _Collector) -> None:
         return
     for r in st.itertuples(index=False):
         q, a = _val(r.quota), _val(r.actual)
-        if q is not None and a is not None and a > q:
+        if q is not None and a is not None and not at_most(a, q):
             rate = a / q if q else math.inf
             out.add("staff_over_quota", r.dept_id, r.year,
                     f"人员 实际在职人数{_at(r)}",

@@ -26,6 +26,7 @@ from ._schema import (
     UNIT_ALIASES,
     TableSpec,
     canonical_item,
+    default_parent,
     header_map,
     item_split,
     norm_label,
@@ -400,11 +401,15 @@ def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFra
     items = [canonical_item(i) if isinstance(i, str) else i for i in df["item"]]
     parents_in = list(df["parent"])
     parents: list[str | None] = []
-    for k, (item, parent) in enumerate(zip(items, parents_in)):
+    present: dict[tuple[object, object], set[str]] = {}
+    for d, y, i in zip(df["dept_id"], df["year"], items):
+        if isinstance(i, str):
+            present.setdefault((d, y), set()).add(i)
+    for k, (d, y, item, parent) in enumerate(zip(df["dept_id"], df["year"], items, parents_in)):
         if isinstance(parent, str) and parent:
             parents.append(canonical_item(parent))
         elif item in FINANCE_VOCABULARY:
-            parents.append(FINANCE_VOCABULARY[item])
+            parents.append(default_parent(item, present.get((d, y), set())))
         else:
             parents.append(None)
             if reader is not None and isinstance(item, str):
@@ -443,7 +448,7 @@ def _finish_indicators(df: pd.DataFrame, reader: _TableReader | None) -> pd.Data
     tk, to, tv, tu, ak, ao, av, au, avg, rule = ([] for _ in range(10))
     for k, row in enumerate(df.itertuples(index=False)):
         t = parse_value(row.target)
-        a = parse_value(row.actual, reference_unit=t.unit)
+        a = parse_value(row.actual, reference_unit=t.unit, reference_value=t.value)
         tk.append(t.kind); to.append(t.op); tv.append(t.value); tu.append(t.unit)
         ak.append(a.kind); ao.append(a.op); av.append(a.value); au.append(a.unit)
         avg.append(bool(a.vague) if a.kind != "empty" else False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._dataset import Dataset
-from ._schema import ROOT_ITEM
+from ._vocab import ROOT_ITEM, child_groups
 
 MONEY = ("initial_budget", "adjusted_budget", "actual")
 
@@ -35,6 +35,9 @@ def _div(a: pd.Series, b: pd.Series) -> pd.Series:
 def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     """Each finance line's value, or the sum of its children when it is blank.
 
+    A blank 年度资金总额 is the sum of *one* complete split (by nature, else by
+    source), never of both.
+
     Returns ``dept_id, year, item, parent, value, basis`` where ``basis`` is
     ``reported``, ``children`` (sum of children, all known) or ``unknown``.
 
@@ -50,10 +53,13 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     out = []
     for (dept, year), g in fin.groupby(["dept_id", "year"], sort=True):
         vals = dict(zip(g["item"], g[column]))
-        children: dict[str, list[str]] = {}
-        for item, parent in zip(g["item"], g["parent"]):
+        kids: dict[str, dict[str, str]] = {}
+        splits = g["split"] if "split" in g.columns else pd.Series("", index=g.index)
+        for item, parent, split in zip(g["item"], g["parent"], splits):
             if isinstance(parent, str):
-                children.setdefault(parent, []).append(item)
+                kids.setdefault(parent, {})[item] = split if isinstance(split, str) else ""
+        # 年度资金总额's sources and natures are two splits of one whole: one group at a time
+        children = {p: list(child_groups(p, k).values()) for p, k in kids.items()}
         memo: dict[str, tuple[float | None, str]] = {}
 
         def value(item: str, depth: int = 0) -> tuple[float | None, str]:
@@ -62,11 +68,13 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
             v = vals.get(item)
             if v is not None and not pd.isna(v):
                 res: tuple[float | None, str] = (float(v), "reported")
-            elif children.get(item) and depth < 20:
-                parts = [value(c, depth + 1)[0] for c in children[item]]
-                res = (round(sum(parts), 10), "children") if all(p is not None for p in parts) else (None, "unknown")
             else:
                 res = (None, "unknown")
+                for group in children.get(item, []) if depth < 20 else []:
+                    parts = [value(c, depth + 1)[0] for c in group]
+                    if all(p is not None for p in parts):
+                        res = (round(sum(parts), 10), "children")  # type: ignore[arg-type]
+                        break
             memo[item] = res
             return res
 

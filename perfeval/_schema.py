@@ -13,9 +13,23 @@ Each :class:`TableSpec` lists the columns a table may carry in a dataset file
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
+
+# the finance vocabulary has one home, perfeval._vocab; re-exported here for the loader
+from perfeval._vocab import (
+    CARRYOVER_ITEM,
+    FINANCE_VOCABULARY,
+    ITEM_ALIASES,
+    MEMO_ROOTS,
+    NATURE_ITEMS,
+    ROOT_ITEM,
+    SOURCE_ITEMS,
+    UNIT_ALIASES,
+    canonical_item,
+    default_parent,
+    item_split,
+    norm_label,
+)
 
 
 @dataclass(frozen=True)
@@ -128,97 +142,6 @@ TABLES: dict[str, TableSpec] = {
     ),
 }
 
-# --- finance vocabulary -------------------------------------------------------
-
-ROOT_ITEM = "年度资金总额"
-SOURCE_ITEMS = ("一般公共预算", "政府性基金", "国有资本经营预算", "纳入管理的非税收入", "其他资金", "上年结转")
-NATURE_ITEMS = ("基本支出", "项目支出")
-CARRYOVER_ITEM = "年末结转结余"
-MEMO_ROOTS = ("三公经费", "政府采购", CARRYOVER_ITEM, "压缩一般性支出")
-
-#: item -> default parent (None: a root or memo item)
-FINANCE_VOCABULARY: dict[str, str | None] = {
-    ROOT_ITEM: None,
-    **{s: ROOT_ITEM for s in SOURCE_ITEMS},
-    **{n: ROOT_ITEM for n in NATURE_ITEMS},
-    "人员经费": "基本支出",
-    "公用经费": "基本支出",
-    "三公经费": None,
-    "公务用车购置和维护经费": "三公经费",
-    "公务用车购置": "三公经费",
-    "公务用车运行维护": "三公经费",
-    "公务接待": "三公经费",
-    "因公出国(境)": "三公经费",
-    "政府采购": None,
-    CARRYOVER_ITEM: None,
-    "压缩一般性支出": None,
-}
-
-#: spelling variants of vocabulary items -> canonical item
-ITEM_ALIASES: dict[str, str] = {
-    "资金总额": ROOT_ITEM, "年度资金总额": ROOT_ITEM, "合计": ROOT_ITEM,
-    "一般公共预算拨款": "一般公共预算", "一般公共预算资金": "一般公共预算",
-    "政府性基金拨款": "政府性基金", "政府性基金预算": "政府性基金",
-    "纳入管理的非税收入拨款": "纳入管理的非税收入", "非税收入": "纳入管理的非税收入",
-    "国有资本经营预算拨款": "国有资本经营预算",
-    "部门基本支出": "基本支出", "部门项目支出": "项目支出",
-    "公务用车购置和维护": "公务用车购置和维护经费",
-    "公车购置": "公务用车购置", "公车运行维护": "公务用车运行维护",
-    "因公出国（境）": "因公出国(境)", "出国经费": "因公出国(境)", "因公出国境": "因公出国(境)",
-    "政府采购金额": "政府采购", "年末结转": CARRYOVER_ITEM, "结转结余": CARRYOVER_ITEM,
-}
-
-UNIT_ALIASES: dict[str, float] = {"万元": 1.0, "万": 1.0, "元": 1e-4}
-
-
-def norm_label(text: object) -> str:
-    """Normalise a header or label for matching: NFKC, no whitespace, lower case.
-
-    >>> norm_label(" 年初预算数　")
-    '年初预算数'
-    >>> norm_label("Dept_ID")
-    'dept_id'
-    """
-    s = unicodedata.normalize("NFKC", str(text))
-    return re.sub(r"\s+", "", s).lower()
-
-
-def canonical_item(item: str) -> str:
-    """Map a spelling variant of a vocabulary item to the canonical one.
-
-    >>> canonical_item("政府性基金拨款")
-    '政府性基金'
-    >>> canonical_item("某专项")
-    '某专项'
-    """
-    key = norm_label(item)
-    for name in FINANCE_VOCABULARY:
-        if norm_label(name) == key:
-            return name
-    for alias, name in ITEM_ALIASES.items():
-        if norm_label(alias) == key:
-            return name
-    return item
-
-
-def item_split(item: str, parent: str | None, parents: dict[str, str | None]) -> str:
-    """Classify a finance item: total, source, nature, detail or memo."""
-    if item == ROOT_ITEM:
-        return "total"
-    if item in SOURCE_ITEMS and parent == ROOT_ITEM:
-        return "source"
-    if item in NATURE_ITEMS and parent == ROOT_ITEM:
-        return "nature"
-    seen: set[str] = set()
-    node: str | None = item
-    while node is not None and node not in seen:
-        seen.add(node)
-        if node in MEMO_ROOTS:
-            return "memo"
-        node = parents.get(node)
-    return "detail"
-
-
 def header_map(spec: TableSpec) -> dict[str, str]:
     """Normalised header -> column name, for English and Chinese headers."""
     out: dict[str, str] = {}
@@ -252,5 +175,5 @@ def describe_tables() -> str:
 __all__ = [
     "ColumnSpec", "TableSpec", "TABLES", "FINANCE_VOCABULARY", "ITEM_ALIASES", "UNIT_ALIASES",
     "ROOT_ITEM", "SOURCE_ITEMS", "NATURE_ITEMS", "MEMO_ROOTS", "CARRYOVER_ITEM",
-    "norm_label", "canonical_item", "item_split", "header_map", "table_for_name", "describe_tables",
+    "norm_label", "canonical_item", "default_parent", "item_split", "header_map", "table_for_name", "describe_tables",
 ]

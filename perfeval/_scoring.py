@@ -1,522 +1,52 @@
-"""Scoring frameworks as data (TOML) and re-scoring a dataset under one.
+"""Re-scoring a dataset under a scoring framework (:mod:`perfeval._framework`).
 
-A framework (``perfeval/frameworks/<id>.toml``, or any TOML file of the same shape)
-holds the execution rule, the category weights, the qualitative grade bands, the
-grade thresholds and the tolerances; ``docs/frameworks.md`` documents every key.
 :func:`rescore` recomputes each indicator's score, the execution score, the category
 subtotals, the total and the grade, side by side with what the department reported.
+Every threshold ("target met", tiers, grades) is compared with the one rule of
+:func:`perfeval._values.compare`.
 """
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from perfeval._framework import __all__ as _framework_all
+from perfeval._framework import (  # re-exported: perfeval._scoring was their home
+    DEFAULT_FRAMEWORK,
+    FRAMEWORKS_DIR,
+    Band,
+    Category,
+    ExecutionRule,
+    Framework,
+    FrameworkError,
+    Grade,
+    MetricRule,
+    Tier,
+    Tolerance,
+    _fmt_num,
+    _norm_category,
+    framework_for,
+    list_frameworks,
+    load_framework,
+)
+from perfeval._format import exact_sum
+from perfeval._values import UNIT_FACTORS, as_float, at_least, at_most, compare, convert_unit, is_missing
+from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, norm_label
 
-from perfeval._errors import FrameworkError
-from perfeval._format import exact_sum, fmt_trim
-from perfeval._schema import CARRYOVER_ITEM, ROOT_ITEM
-
-FRAMEWORKS_DIR: Path = Path(__file__).resolve().parent / "frameworks"
-DEFAULT_FRAMEWORK: str = "national_2020"
-
-__all__ = [
-    "Band",
-    "Category",
-    "DEFAULT_FRAMEWORK",
-    "ExecutionRule",
-    "Framework",
-    "FrameworkError",
-    "Grade",
-    "MetricRule",
+__all__ = [  # the framework names stay importable from here, their former home
+    *(n for n in _framework_all if n != "framework_for"),
     "Scorecard",
-    "Tier",
-    "Tolerance",
-    "list_frameworks",
-    "load_framework",
     "rescore",
 ]
 
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass(frozen=True)
-class Tier:
-    """One tier of a tiered rule: matches ``x`` when every given bound holds.
-
-    Bounds are in percent (``ge=95`` means "≥ 95%"); ``value`` is a share of the
-    weight (execution tiers) or points (metric rules).
-    """
-
-    value: float
-    gt: float | None = None
-    ge: float | None = None
-    lt: float | None = None
-    le: float | None = None
-
-    def matches(self, x: float) -> bool:
-        """Whether ``x`` (percent) falls in this tier."""
-        return (
-            (self.gt is None or x > self.gt)
-            and (self.ge is None or x >= self.ge)
-            and (self.lt is None or x < self.lt)
-            and (self.le is None or x <= self.le)
-        )
-
-    def describe(self) -> str:
-        """Chinese description of the tier's bounds, e.g. ``(10%, 20%]``."""
-        parts = []
-        if self.gt is not None:
-            parts.append(f">{_fmt_num(self.gt)}%")
-        if self.ge is not None:
-            parts.append(f"≥{_fmt_num(self.ge)}%")
-        if self.lt is not None:
-            parts.append(f"<{_fmt_num(self.lt)}%")
-        if self.le is not None:
-            parts.append(f"≤{_fmt_num(self.le)}%")
-        return "且".join(parts) or "任意"
-
-
-@dataclass(frozen=True)
-class ExecutionRule:
-    """How the budget-execution score is computed.
-
-    ``rule`` is ``linear`` (rate × weight, capped at weight) or ``tiered``; ``basis``
-    is ``adjusted`` (全年预算数) or ``initial`` (年初预算数).
-    """
-
-    weight: float
-    rule: str = "linear"
-    basis: str = "adjusted"
-    tiers: tuple[Tier, ...] = ()
-
-
-@dataclass(frozen=True)
-class Category:
-    """A first-level category (一级指标) with its declared weight."""
-
-    name: str
-    weight: float
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Band:
-    """A qualitative grade band: share of the weight ``[low, high]`` and its phrases."""
-
-    name: str
-    low: float
-    high: float
-    phrases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Grade:
-    """A grade (优/良/中/差) reached at ``min`` points, with written synonyms."""
-
-    name: str
-    min: float
-    synonyms: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MetricRule:
-    """An indicator scored from the finance/staffing data instead of its text.
-
-    ``metric`` is ``adjustment_rate`` (|全年预算 − 年初预算| / 年初预算) or
-    ``staff_control_rate`` (实际在职人数 / 编制数), both in percent. Either
-    ``tiers`` give points for a weight of ``weight``, or the score is full up to
-    ``full_at_or_below`` and loses ``per_point`` points per percentage point over.
-    Points scale to the indicator's own weight.
-    """
-
-    match: str
-    metric: str
-    weight: float
-    tiers: tuple[Tier, ...] = ()
-    full_at_or_below: float | None = None
-    per_point: float | None = None
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Tolerances: execution rate in percentage points, scores in points, money in 万元."""
-
-    rate_pp: float = 0.5
-    score: float = 0.05
-    money: float = 0.0001
-
-
-@dataclass(frozen=True)
-class Framework:
-    """A scoring framework loaded from TOML (see ``docs/frameworks.md``)."""
-
-    id: str
-    name: str
-    total: float
-    execution: ExecutionRule
-    categories: tuple[Category, ...]
-    qualitative: tuple[Band, ...]
-    grades: tuple[Grade, ...]
-    tolerance: Tolerance = field(default_factory=Tolerance)
-    metric_rules: tuple[MetricRule, ...] = ()
-    description: str = ""
-    score_decimals: int = 2
-    over_achievement: float = 1.30
-    cap_categories: bool = True
-    path: str = ""
-
-    # -- lookups ---------------------------------------------------------------
-    def category(self, level1: object) -> Category | None:
-        """The category a written 一级指标 belongs to (``产出指标（50分）`` → 产出)."""
-        key = _norm_category(level1)
-        if not key:
-            return None
-        for cat in self.categories:
-            names = (cat.name, *cat.aliases)
-            if any(_norm_category(n) == key for n in names):
-                return cat
-        return None
-
-    def grade_for(self, total: float | None) -> str | None:
-        """The grade earned by ``total`` points (NA → ``None``)."""
-        if total is None or _isna(total):
-            return None
-        for g in sorted(self.grades, key=lambda g: -g.min):
-            if total >= g.min - 1e-9:
-                return g.name
-        return None
-
-    def normalise_grade(self, text: object) -> str | None:
-        """Map a written grade (优秀, 良好, 合格 …) to its canonical name, else ``None``."""
-        if text is None or _isna(text):
-            return None
-        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-        if not t:
-            return None
-        for g in self.grades:
-            if t == g.name or t in g.synonyms:
-                return g.name
-        return None
-
-    def band_for(self, text: object) -> Band | None:
-        """The qualitative band whose longest phrase occurs in ``text``."""
-        if text is None or _isna(text):
-            return None
-        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-        best: tuple[int, Band] | None = None
-        for band in self.qualitative:
-            for p in band.phrases:
-                if p and p in t and (best is None or len(p) > best[0]):
-                    best = (len(p), band)
-        return best[1] if best else None
-
-    def metric_rule_for(self, name: object) -> MetricRule | None:
-        """The metric rule whose ``match`` occurs in the indicator ``name``."""
-        if name is None or _isna(name):
-            return None
-        t = re.sub(r"\s+", "", str(name))
-        for r in self.metric_rules:
-            if r.match in t:
-                return r
-        return None
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def list_frameworks() -> list[str]:
-    """Ids of the frameworks shipped with perfeval (``national_2020`` is the default).
-
-    >>> "national_2020" in list_frameworks()
-    True
-    """
-    return sorted(p.stem for p in FRAMEWORKS_DIR.glob("*.toml"))
-
-
-def load_framework(name_or_path: str | Path | Framework | None = None) -> Framework:
-    """Load a framework by id (shipped) or from a TOML file path.
-
-    Parameters
-    ----------
-    name_or_path
-        A shipped id (see :func:`list_frameworks`), a path to a ``.toml`` file, an
-        already loaded :class:`Framework` (returned as is), or ``None`` for the
-        default ``national_2020``.
-
-    Returns
-    -------
-    Framework
-
-    Raises
-    ------
-    FrameworkError
-        Unknown id, unreadable file, or a key missing or malformed; the message
-        names the file and the key.
-    """
-    if isinstance(name_or_path, Framework):
-        return name_or_path
-    if name_or_path is None or (isinstance(name_or_path, str) and not name_or_path.strip()):
-        name_or_path = DEFAULT_FRAMEWORK
-    text = str(name_or_path).strip()
-    path = Path(text)
-    if path.suffix.lower() != ".toml" and not path.exists():
-        path = FRAMEWORKS_DIR / f"{text}.toml"
-        if not path.exists():
-            raise FrameworkError(
-                f"未知的评分框架「{text}」：内置框架有 {', '.join(list_frameworks())}，"
-                "或请给出 .toml 文件路径"
-            )
-    return _load_path(str(path.resolve()))
-
-
-@lru_cache(maxsize=32)
-def _load_path(path: str) -> Framework:
-    p = Path(path)
-    if not p.exists():
-        raise FrameworkError(f"评分框架文件 {path} 不存在")
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise FrameworkError(f"评分框架文件 {path} 不是有效的 TOML：{exc}") from exc
-    except OSError as exc:
-        raise FrameworkError(f"评分框架文件 {path} 无法读取：{exc}") from exc
-    return _framework_from_dict(data, path)
-
-
-_TOP_KEYS = {
-    "id", "name", "description", "total", "score_decimals", "over_achievement",
-    "cap_categories", "execution", "categories", "qualitative", "grades", "tolerance",
-    "metric_rules",
-}
-
-
-def _framework_from_dict(data: dict[str, Any], path: str) -> Framework:
-    def err(key: str, expected: str, raw: object) -> FrameworkError:
-        return FrameworkError(f"评分框架文件 {path}：键 {key} 应为{expected}，实际为 {raw!r}")
-
-    def num(d: dict[str, Any], key: str, where: str, *, required: bool = True,
-            default: float | None = None, minimum: float | None = None) -> float | None:
-        if key not in d:
-            if required:
-                raise FrameworkError(f"评分框架文件 {path}：缺少键 {where}{key}")
-            return default
-        v = d[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise err(where + key, "数值", v)
-        if minimum is not None and v < minimum:
-            raise err(where + key, f"不小于 {minimum} 的数值", v)
-        return float(v)
-
-    def text(d: dict[str, Any], key: str, where: str, *, required: bool = True, default: str = "") -> str:
-        if key not in d:
-            if required:
-                raise FrameworkError(f"评分框架文件 {path}：缺少键 {where}{key}")
-            return default
-        v = d[key]
-        if not isinstance(v, str) or not v.strip():
-            raise err(where + key, "非空字符串", v)
-        return v.strip()
-
-    def strings(d: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-        v = d.get(key, [])
-        if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
-            raise err(where + key, "字符串列表", v)
-        return tuple(s.strip() for s in v if s.strip())
-
-    def tables(d: dict[str, Any], key: str, *, required: bool = True) -> list[dict[str, Any]]:
-        v = d.get(key)
-        if v is None:
-            if required:
-                raise FrameworkError(f"评分框架文件 {path}：缺少键 {key}（应为 [[{key}]] 表数组）")
-            return []
-        if not isinstance(v, list) or not v or not all(isinstance(t, dict) for t in v):
-            raise err(key, f"非空的 [[{key}]] 表数组", v)
-        return v
-
-    def tiers(v: object, where: str) -> tuple[Tier, ...]:
-        if not isinstance(v, list) or not v or not all(isinstance(t, dict) for t in v):
-            raise err(where, "非空的分档数组（如 { ge = 95, value = 1.0 }）", v)
-        out = []
-        for i, t in enumerate(v, 1):
-            w = f"{where}[{i}]."
-            unknown = set(t) - {"value", "gt", "ge", "lt", "le"}
-            if unknown:
-                raise err(w + sorted(unknown)[0], "gt/ge/lt/le/value 之一", t[sorted(unknown)[0]])
-            out.append(Tier(
-                value=num(t, "value", w),  # type: ignore[arg-type]
-                gt=num(t, "gt", w, required=False), ge=num(t, "ge", w, required=False),
-                lt=num(t, "lt", w, required=False), le=num(t, "le", w, required=False),
-            ))
-        return tuple(out)
-
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise FrameworkError(f"评分框架文件 {path}：未知的键 {k}（可用的键：{', '.join(sorted(_TOP_KEYS))}）")
-
-    fid = text(data, "id", "")
-    name = text(data, "name", "")
-    total = num(data, "total", "", minimum=0)
-    decimals = num(data, "score_decimals", "", required=False, default=2, minimum=0)
-    over = num(data, "over_achievement", "", required=False, default=1.30, minimum=1)
-    cap = data.get("cap_categories", True)
-    if not isinstance(cap, bool):
-        raise err("cap_categories", "true 或 false", cap)
-
-    ex = data.get("execution")
-    if not isinstance(ex, dict):
-        raise FrameworkError(f"评分框架文件 {path}：缺少键 execution（应为 [execution] 表）")
-    ex_rule = text(ex, "rule", "execution.", required=False, default="linear")
-    if ex_rule not in ("linear", "tiered"):
-        raise err("execution.rule", " linear 或 tiered", ex_rule)
-    basis = text(ex, "basis", "execution.", required=False, default="adjusted")
-    if basis not in ("adjusted", "initial"):
-        raise err("execution.basis", " adjusted 或 initial", basis)
-    execution = ExecutionRule(
-        weight=num(ex, "weight", "execution.", minimum=0),  # type: ignore[arg-type]
-        rule=ex_rule,
-        basis=basis,
-        tiers=tiers(ex.get("tiers"), "execution.tiers") if ex_rule == "tiered" else (),
-    )
-
-    cats = []
-    for i, c in enumerate(tables(data, "categories"), 1):
-        w = f"categories[{i}]."
-        cats.append(Category(text(c, "name", w), num(c, "weight", w, minimum=0), strings(c, "aliases", w)))  # type: ignore[arg-type]
-    s = sum(c.weight for c in cats) + execution.weight
-    if not math.isclose(s, total, abs_tol=1e-9):  # type: ignore[arg-type]
-        raise FrameworkError(
-            f"评分框架文件 {path}：键 categories 与 execution.weight 之和为 {_fmt_num(s)}，"
-            f"不等于 total {_fmt_num(total)}"  # type: ignore[arg-type]
-        )
-
-    bands = []
-    for i, b in enumerate(tables(data, "qualitative"), 1):
-        w = f"qualitative[{i}]."
-        low = num(b, "low", w, minimum=0)
-        high = num(b, "high", w, minimum=0)
-        if high > 1 or low > high:  # type: ignore[operator]
-            raise err(w + "high", "0 ≤ low ≤ high ≤ 1 的比例", high)
-        phrases = strings(b, "phrases", w)
-        if not phrases:
-            raise err(w + "phrases", "非空字符串列表", b.get("phrases"))
-        bands.append(Band(text(b, "name", w), low, high, phrases))  # type: ignore[arg-type]
-
-    grades = []
-    for i, g in enumerate(tables(data, "grades"), 1):
-        w = f"grades[{i}]."
-        grades.append(Grade(text(g, "name", w), num(g, "min", w, minimum=0), strings(g, "synonyms", w)))  # type: ignore[arg-type]
-
-    tol = data.get("tolerance", {})
-    if not isinstance(tol, dict):
-        raise err("tolerance", "[tolerance] 表", tol)
-    for section, allowed in ((tol, {"rate_pp", "score", "money"}),
-                             (ex, {"weight", "rule", "basis", "tiers"})):
-        extra = set(section) - allowed
-        if extra:
-            name = "tolerance" if section is tol else "execution"
-            raise FrameworkError(f"评分框架文件 {path}：未知的键 {name}.{sorted(extra)[0]}"
-                                 f"（可用的键：{', '.join(sorted(allowed))}）")
-    tolerance = Tolerance(
-        rate_pp=num(tol, "rate_pp", "tolerance.", required=False, default=0.5, minimum=0),  # type: ignore[arg-type]
-        score=num(tol, "score", "tolerance.", required=False, default=0.05, minimum=0),  # type: ignore[arg-type]
-        money=num(tol, "money", "tolerance.", required=False, default=0.0001, minimum=0),  # type: ignore[arg-type]
-    )
-
-    rules = []
-    for i, r in enumerate(tables(data, "metric_rules", required=False), 1):
-        w = f"metric_rules[{i}]."
-        metric = text(r, "metric", w)
-        if metric not in ("adjustment_rate", "staff_control_rate"):
-            raise err(w + "metric", " adjustment_rate 或 staff_control_rate", metric)
-        rt = tiers(r["tiers"], w + "tiers") if "tiers" in r else ()
-        full = num(r, "full_at_or_below", w, required=False)
-        per = num(r, "per_point", w, required=False, minimum=0)
-        if not rt and (full is None or per is None):
-            raise FrameworkError(
-                f"评分框架文件 {path}：键 {w}tiers 缺失（或应同时给出 full_at_or_below 与 per_point）"
-            )
-        rules.append(MetricRule(text(r, "match", w), metric, num(r, "weight", w, minimum=0), rt, full, per))  # type: ignore[arg-type]
-
-    return Framework(
-        id=fid, name=name, total=total, execution=execution, categories=tuple(cats),  # type: ignore[arg-type]
-        qualitative=tuple(bands), grades=tuple(grades), tolerance=tolerance,
-        metric_rules=tuple(rules), description=str(data.get("description", "")).strip(),
-        score_decimals=int(decimals), over_achievement=over, cap_categories=cap,  # type: ignore[arg-type]
-        path=path,
-    )
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _isna(x: object) -> bool:
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _val(x: object) -> float | None:
-    """A plain float, or ``None`` for NA."""
-    if x is None or _isna(x):
-        return None
-    try:
-        return float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def _fmt_num(x: float | None, decimals: int = 2) -> str:
-    """``9.0`` → ``9``, ``9.956`` → ``9.96``; NA → ``空`` (:func:`perfeval._format.fmt_trim`)."""
-    return fmt_trim(x, decimals, blank="空")
-
-
-def _norm_category(text: object) -> str:
-    if text is None or _isna(text):
-        return ""
-    t = unicodedata.normalize("NFKC", str(text))
-    t = re.sub(r"\s+", "", t)
-    t = re.sub(r"[(（][^)）]*[)）]", "", t)
-    t = re.sub(r"\d+分$", "", t)
-    return t.removesuffix("指标")
-
-
-def _clean_name(text: object) -> str:
-    if text is None or _isna(text):
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-
-
-_UNIT_FACTORS: dict[str, tuple[str, float]] = {
-    "%": ("pct", 1.0), "百分比": ("pct", 1.0), "％": ("pct", 1.0),
-    "元": ("money", 1e-4), "千元": ("money", 1e-1), "万元": ("money", 1.0), "亿元": ("money", 1e4),
-}
-
-
-def _convert(value: float, unit: str | None, to_unit: str | None) -> float | None:
-    """``value`` in ``unit`` expressed in ``to_unit``; ``None`` when incompatible."""
-    u = (unit or "").strip()
-    t = (to_unit or "").strip()
-    if u == t or not u or not t:
-        return value
-    fu, ft = _UNIT_FACTORS.get(u), _UNIT_FACTORS.get(t)
-    if fu and ft and fu[0] == ft[0]:
-        return value * fu[1] / ft[1]
-    return None
+_isna = is_missing
+_val = as_float
+_framework_for = framework_for
+
+_clean_name = norm_label
 
 
 def _ensure_parsed(ind: pd.DataFrame) -> pd.DataFrame:
@@ -532,7 +62,7 @@ def _ensure_parsed(ind: pd.DataFrame) -> pd.DataFrame:
         "actual_kind", "actual_op", "actual_value", "actual_unit", "actual_vague", "rule")}
     for t_raw, a_raw, d in zip(ind["target"], ind["actual"], ind.get("direction", pd.Series([None] * len(ind)))):
         t = parse_value(None if _isna(t_raw) else str(t_raw))
-        a = parse_value(None if _isna(a_raw) else str(a_raw), reference_unit=t.unit)
+        a = parse_value(None if _isna(a_raw) else str(a_raw), reference_unit=t.unit, reference_value=t.value)
         rows["target_kind"].append(t.kind)
         rows["target_op"].append(t.op)
         rows["target_value"].append(t.value)
@@ -637,29 +167,6 @@ class Scorecard:
     totals: pd.DataFrame
 
 
-def _framework_for(
-    ds: Any, framework: str | Path | Framework | None
-) -> dict[tuple[str, int], Framework]:
-    """(dept, year) -> the framework to use (per-dept-year setting wins)."""
-    fallback = load_framework(framework)
-    out: dict[tuple[str, int], Framework] = {}
-    ev = _frame(ds, "evaluations")
-    if not ev.empty and "framework" in ev.columns:
-        for row in ev.itertuples(index=False):
-            key = (str(row.dept_id), int(row.year))
-            fw = row.framework
-            if fw is None or _isna(fw) or not str(fw).strip():
-                out[key] = fallback
-            else:
-                try:
-                    out[key] = load_framework(str(fw).strip())
-                except FrameworkError as exc:
-                    raise FrameworkError(
-                        f"自评结果 {row.dept_id} {row.year}年 的评价框架「{fw}」无法加载：{exc}"
-                    ) from exc
-    return out
-
-
 def score_indicator(
     row: Any, fw: Framework, finance: dict[str, dict[str, float | None]],
     staffing: dict[str, float | None] | None = None,
@@ -683,9 +190,12 @@ def score_indicator(
         return _score_metric(out, metric, weight, finance, staffing or {})
 
     if rule == "定性":
-        band = fw.band_for(a_raw)
+        match = fw.match_band(a_raw)
+        band = match.band if match else None
+        why = f"完成值中{match.describe()}" if match else ""
         if band is None and a_raw and _clean_name(a_raw) == _clean_name(t_raw) and fw.qualitative:
             band = max(fw.qualitative, key=lambda b: b.high)  # achieved as targeted
+            why = "完成值与指标值相同"
         out["band"] = band.name if band else None
         if band is None:
             out["score"] = reported
@@ -694,18 +204,18 @@ def score_indicator(
         top = max(b.high for b in fw.qualitative)
         out["shortfall"] = band.high < top
         if weight is None:
-            out["basis"] = f"定性指标（等级「{band.name}」）：分值缺失，无法复核"
+            out["basis"] = f"定性指标（{why}，等级「{band.name}」）：分值缺失，无法复核"
             return out
         lo, hi = band.low * weight, band.high * weight
         rng = f"{_fmt_num(lo)}–{_fmt_num(hi)}分"
         if reported is None:
-            out["basis"] = f"定性指标：等级「{band.name}」对应 {rng}，未填得分，不予复核"
-        elif lo - fw.tolerance.score <= reported <= hi + fw.tolerance.score:
+            out["basis"] = f"定性指标：{why}，等级「{band.name}」对应 {rng}，未填得分，不予复核"
+        elif at_least(reported, lo, fw.tolerance.score) and at_most(reported, hi, fw.tolerance.score):
             out["score"] = reported
-            out["basis"] = f"定性指标：等级「{band.name}」对应 {rng}，填报得分在区间内，保留"
+            out["basis"] = f"定性指标：{why}，等级「{band.name}」对应 {rng}，填报得分在区间内，保留"
         else:
             out["score"] = round(min(max(reported, lo), hi), fw.score_decimals)
-            out["basis"] = f"定性指标：等级「{band.name}」对应 {rng}，填报得分{_fmt_num(reported)}超出区间，取最近端点"
+            out["basis"] = f"定性指标：{why}，等级「{band.name}」对应 {rng}，填报得分{_fmt_num(reported)}超出区间，取最近端点"
         return out
 
     if weight is None:
@@ -740,54 +250,70 @@ def _score_quantitative(out: dict[str, Any], row: Any, weight: float, rule: str,
     a_unit = getattr(row, "actual_unit", None)
     t_unit = None if _isna(t_unit) else str(t_unit)
     a_unit = None if _isna(a_unit) else str(a_unit)
-    a_conv = _convert(a, a_unit, t_unit)
+    a_conv = convert_unit(a, a_unit, t_unit)
     if a_conv is None:
         out["basis"] = f"完成值单位「{a_unit}」与指标值单位「{t_unit}」不一致，无法复核"
         return out
     vague = bool(getattr(row, "actual_vague", False)) if not _isna(getattr(row, "actual_vague", False)) else False
     a_txt = f"完成值「{a_raw}」" + (f"按界值{_fmt_num(a, 4)}{a_unit or ''}计（表述不确切）" if vague else "")
-    dec = fw.score_decimals
-
-    if rule in ("≥", "="):
-        if t == 0:
-            ok = a_conv >= 0 if rule == "≥" else a_conv == 0
-            out["score"] = weight if ok else 0.0
-            out["ratio"] = None
-            out["shortfall"] = not ok
-            out["basis"] = f"{a_txt}；指标值为0：{'达到，得满分' if ok else '未达到，得0分'}"
-            return out
-        ratio = a_conv / t
-        out["ratio"] = ratio
-        out["shortfall"] = ratio < 1 - 1e-12
-        out["over_achievement"] = ratio >= fw.over_achievement - 1e-12
-        if ratio >= 1 - 1e-12:
-            out["score"] = weight
-            out["basis"] = f"{a_txt}达到指标值「{t_raw}」，得满分{_fmt_num(weight)}"
-        else:
-            out["score"] = round(max(ratio, 0.0) * weight, dec)
-            out["basis"] = f"{a_txt}未达到指标值「{t_raw}」：{_fmt_num(weight)} × {_fmt_num(a_conv, 4)}/{_fmt_num(t, 4)}"
-        return out
-
-    if rule == "≤":
-        if t == 0:
-            ok = a_conv <= 0
-            out["score"] = weight if ok else 0.0
-            out["shortfall"] = not ok
-            out["basis"] = f"{a_txt}；反向指标值为0：{'达到，得满分' if ok else '超出，得0分'}"
-            return out
-        ratio = a_conv / t
-        out["ratio"] = ratio
-        if a_conv <= t + 1e-12:
-            out["score"] = weight
-            out["basis"] = f"{a_txt}不超过指标值「{t_raw}」，得满分{_fmt_num(weight)}"
-        else:
-            out["shortfall"] = True
-            out["score"] = round(max(0.0, 1 - (a_conv - t) / t) * weight, dec)
-            out["basis"] = (f"{a_txt}超过指标值「{t_raw}」：{_fmt_num(weight)} × (1 − "
-                            f"({_fmt_num(a_conv, 4)}−{_fmt_num(t, 4)})/{_fmt_num(t, 4)})，最低0分")
-        return out
+    if rule in ("≥", "=", "≤"):
+        return _score_against_target(out, rule, weight, a_conv, t, a_txt, t_raw, a_unit, fw)
 
     out["basis"] = f"未知的指标性质「{rule}」，无法复核"
+    return out
+
+
+def shortfall_share(rule: str, achieved: float, target: float) -> float:
+    """The share of the weight lost: the shortfall over the size of the target, in [0, 1].
+
+    For ``≥`` and ``=`` the shortfall is target − achieved, for ``≤`` achieved −
+    target; none (met, under :func:`~perfeval._values.compare`) loses nothing, and
+    the loss is shortfall / |target|, at most all. The formula holds for targets of
+    any sign: ``≤-5%`` achieved ``-3%`` loses 40%, ``≥-5%`` achieved ``-10%`` loses
+    all, ``≥-5%`` achieved ``0%`` loses nothing. A zero target loses all unless met (for ``=``: achieved exactly 0).
+
+    >>> shortfall_share("≥", 95, 100), shortfall_share("≤", -3, -5), shortfall_share("≥", 0, -5)
+    (0.05, 0.4, 0.0)
+    """
+    if rule == "=" and target == 0:
+        met = compare(achieved, 0) == 0
+    else:
+        met = at_most(achieved, target) if rule == "≤" else at_least(achieved, target)
+    if met:
+        return 0.0
+    if target == 0:
+        return 1.0
+    gap = (achieved - target) if rule == "≤" else (target - achieved)
+    return min(1.0, max(0.0, gap / abs(target)))
+
+
+def _score_against_target(out: dict[str, Any], rule: str, weight: float, a: float, t: float, a_txt: str,
+                          t_raw: str, unit: str | None, fw: Framework) -> dict[str, Any]:
+    """Score a quantitative indicator (≥ ≤ =) for targets of any sign; 0 ≤ score ≤ weight."""
+    loss = shortfall_share(rule, a, t)
+    # attainment: achieved / target for a positive target, measured from the target otherwise
+    out["ratio"] = None if t == 0 else (a / t if t > 0 else 1 + (a - t) / abs(t))
+    out["shortfall"] = loss > 0
+    if rule != "≤" and out["ratio"] is not None:
+        out["over_achievement"] = at_least(out["ratio"], fw.over_achievement)
+    w = max(weight, 0.0)
+    verb = "不超过" if rule == "≤" else "达到"
+    if loss == 0:
+        out["score"] = w
+        out["basis"] = f"{a_txt}{verb}指标值「{t_raw}」，得满分{_fmt_num(w)}"
+        return out
+    out["score"] = round(w * (1 - loss), fw.score_decimals)
+    miss = "超过" if rule == "≤" else "未达到"
+    if t == 0:
+        out["basis"] = f"{a_txt}{miss}指标值「{t_raw}」（指标值为0），得0分"
+    elif rule == "≤":
+        out["basis"] = (f"{a_txt}{miss}指标值「{t_raw}」：{_fmt_num(w)} × (1 − "
+                        f"({_fmt_num(a, 4)}−{_fmt_num(t, 4)})/{_fmt_num(abs(t), 4)})，最低0分")
+    elif t > 0:
+        out["basis"] = f"{a_txt}{miss}指标值「{t_raw}」：{_fmt_num(w)} × {_fmt_num(a, 4)}/{_fmt_num(t, 4)}"
+    else:
+        out["basis"] = (f"{a_txt}{miss}指标值「{t_raw}」：{_fmt_num(w)} × (1 − "
+                        f"({_fmt_num(t, 4)}−{_fmt_num(a, 4)})/{_fmt_num(abs(t), 4)})，最低0分")
     return out
 
 
@@ -810,14 +336,13 @@ def _score_budget(out: dict[str, Any], row: Any, weight: float, fw: Framework,
         return out
     actual, budget = rec["actual"], rec["adjusted_budget"]
     out["ratio"] = actual / budget if budget else None
-    if actual <= budget + fw.tolerance.money:
+    if at_most(actual, budget, fw.tolerance.money):
         out["score"] = weight
         out["basis"] = (f"不突破预算：「{item}」全年执行数{actual:.4f}万元 ≤ 全年预算数{budget:.4f}万元，"
                         f"达到，得满分{_fmt_num(weight)}")
     else:
         out["shortfall"] = True
-        share = max(0.0, 1 - (actual - budget) / budget) if budget else 0.0
-        out["score"] = round(share * weight, fw.score_decimals)
+        out["score"] = round((1 - shortfall_share("≤", actual, budget)) * max(weight, 0.0), fw.score_decimals)
         out["basis"] = (f"突破预算：「{item}」全年执行数{actual:.4f}万元 > 全年预算数{budget:.4f}万元，"
                         "按反向指标扣分")
     return out
@@ -831,17 +356,17 @@ def _score_metric(out: dict[str, Any], rule: MetricRule, weight: float | None,
         root = finance.get(ROOT_ITEM) or {}
         ini, adj = root.get("initial_budget"), root.get("adjusted_budget")
         if ini is None or adj is None or ini == 0:
-            out["basis"] = f"{rule.match}：缺少{ROOT_ITEM}的年初预算数或全年预算数，无法测算"
+            out["basis"] = f"{rule.label}：缺少{ROOT_ITEM}的年初预算数或全年预算数，无法测算"
             return out
         x = abs(adj - ini) / ini * 100
-        desc = f"{rule.match} |{adj:.4f}−{ini:.4f}|/{ini:.4f} = {_fmt_num(x)}%"
+        desc = f"{rule.label} |{adj:.4f}−{ini:.4f}|/{ini:.4f} = {_fmt_num(x)}%"
     else:
         q, a = staffing.get("quota"), staffing.get("actual")
         if q is None or a is None or q == 0:
-            out["basis"] = f"{rule.match}：缺少编制数或实际在职人数，无法测算"
+            out["basis"] = f"{rule.label}：缺少编制数或实际在职人数，无法测算"
             return out
         x = a / q * 100
-        desc = f"{rule.match} {int(a)}/{int(q)} = {_fmt_num(x)}%"
+        desc = f"{rule.label} {int(a)}/{int(q)} = {_fmt_num(x)}%"
     out["ratio"] = x / 100
     if weight is None:
         out["basis"] = desc + "；分值缺失，无法复核"
@@ -852,11 +377,12 @@ def _score_metric(out: dict[str, Any], rule: MetricRule, weight: float | None,
         points = tier.value if tier else 0.0
         out["basis"] = desc + f"，落在{tier.describe() if tier else '无'}档，{_fmt_num(points)}分（满分{_fmt_num(rule.weight)}）"
     else:
-        over = max(0.0, x - (rule.full_at_or_below or 0.0))
+        limit = rule.full_at_or_below or 0.0
+        over = 0.0 if at_most(x, limit) else x - limit
         points = max(0.0, rule.weight - over * (rule.per_point or 0.0))
         out["basis"] = desc + f"，≤{_fmt_num(rule.full_at_or_below)}%满分，每超1个百分点扣{_fmt_num(rule.per_point)}分"
-    out["score"] = round(points * scale, 2)
-    out["shortfall"] = out["score"] < weight - 1e-9
+    out["score"] = round(min(max(points * scale, 0.0), max(weight, 0.0)), 2)
+    out["shortfall"] = compare(out["score"], weight) < 0
     return out
 
 

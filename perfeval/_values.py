@@ -14,7 +14,9 @@ Decisions worth knowing (also pinned in ``tests/test_values.py``):
   ``"百分比"`` is read as ``%``; ``"百分之百"`` as 100 %.
 * A number written without a unit takes ``reference_unit`` (normally the target's
   unit) and sets ``unit_inherited``.  Against a ``%`` reference a unit-less
-  ``0 < x <= 1`` is a fraction: ``"1"`` is 100 %, ``"0.98"`` is 98 %.
+  ``0 < x <= 1`` is a fraction (``"1"`` is 100 %, ``"0.98"`` is 98 %) only where
+  the target makes that plain: the target (``reference_value``) exceeds ten times
+  the number.  Against ``≤1%`` the achieved ``"0.5"`` is 0.5 %, not 50 %.
 * A range such as ``"95%-100%"`` (``-``, ``~``, ``至``, ``到`` …) is read as its lower
   bound with op ``≥``.
 * Text mixing words and numbers (``"完成率98%"``) is quantitative.  When several
@@ -375,7 +377,20 @@ def _candidates(t: str, limit: int = 8) -> list[_Candidate]:
     return out
 
 
-def _analyse(text: str, reference_unit: str | None) -> tuple:
+def _is_fraction(value: float, reference_value: float | None) -> bool:
+    """Whether a unit-less ``0 < value ≤ 1`` against a ``%`` target means a fraction of 100%.
+
+    Only where the target makes that plain: the fraction reading (×100) must lie
+    nearer the target than the percent reading, i.e. the target exceeds ten times
+    the value. Target 100%, achieved 0.98 → 98%; target ≤1%, achieved 0.5 → 0.5%.
+    With no target value known the fraction reading is kept.
+    """
+    if not 0 < value <= 1:
+        return False
+    return reference_value is None or reference_value > 10 * value
+
+
+def _analyse(text: str, reference_unit: str | None, reference_value: float | None = None) -> tuple:
     """(kind, op, value, unit, unit_inherited, vague, reference) for normalised text."""
     if not text:
         return ("empty", None, None, None, False, False, None)
@@ -410,15 +425,15 @@ def _analyse(text: str, reference_unit: str | None) -> tuple:
     inherited = False
     if unit is None and reference_unit:
         unit, inherited = reference_unit, True
-        if unit == "%" and 0 < value <= 1:
+        if unit == "%" and _is_fraction(value, reference_value):
             value = _fraction_to_percent(chosen.sign + chosen.num, value)
     return ("quantitative", op, value, unit, inherited, op in BOUND_OPS, None)
 
 
 @lru_cache(maxsize=1 << 16)
-def _parse_str(raw: str, reference_unit: str | None) -> ParsedValue:
+def _parse_str(raw: str, reference_unit: str | None, reference_value: float | None = None) -> ParsedValue:
     text, fixed = _normalise_str(raw)
-    kind, op, value, unit, inherited, vague, reference = _analyse(text, reference_unit)
+    kind, op, value, unit, inherited, vague, reference = _analyse(text, reference_unit, reference_value)
     return ParsedValue(raw, text, kind, op, value, unit, inherited, vague, reference, fixed)
 
 
@@ -429,7 +444,8 @@ def _reference(reference_unit: str | None) -> str | None:
     return _canonical_unit(ref) or None
 
 
-def parse_value(text: object, reference_unit: str | None = None) -> ParsedValue:
+def parse_value(text: object, reference_unit: str | None = None,
+                reference_value: float | None = None) -> ParsedValue:
     """Parse a target (指标值) or achieved value (完成值).
 
     Never raises for ``str``, ``None`` or ``float`` input: anything that is not
@@ -442,7 +458,13 @@ def parse_value(text: object, reference_unit: str | None = None) -> ParsedValue:
         non-strings (numbers read from Excel) are parsed from ``str(text)``.
     reference_unit : str or None
         Unit to use when no unit is written, normally the target's unit.  With
-        ``'%'`` a unit-less ``0 < x <= 1`` is read as a fraction (``1`` -> 100).
+        ``'%'`` a unit-less ``0 < x <= 1`` is read as a fraction (``1`` -> 100)
+        where ``reference_value`` makes that plain.
+    reference_value : float or None
+        The target's value (in ``reference_unit``).  A bare ``0 < x <= 1`` is a
+        fraction only when the target exceeds ``10 * x`` (the fraction reading is
+        the nearer one): against 100 % ``"0.98"`` is 98 %, against ≤1 % ``"0.5"``
+        is 0.5 %.  ``None`` (unknown) keeps the fraction reading.
 
     Returns
     -------
@@ -459,6 +481,10 @@ def parse_value(text: object, reference_unit: str | None = None) -> ParsedValue:
     ('≥', 95.0, '%', True, True)
     >>> parse_value("1", reference_unit="%").value
     100.0
+    >>> parse_value("0.98", reference_unit="%", reference_value=100).value
+    98.0
+    >>> parse_value("0.5", reference_unit="%", reference_value=1).value
+    0.5
     >>> p = parse_value("不突破预算")
     >>> (p.kind, p.op, p.reference)
     ('bound_only', '≤', '预算')
@@ -474,7 +500,8 @@ def parse_value(text: object, reference_unit: str | None = None) -> ParsedValue:
     ref = _reference(reference_unit)
     if raw is None:
         return ParsedValue(None, "", "empty", None, None, None, False, False, None, False)
-    return _parse_str(raw, ref)
+    ref_value = None if reference_value is None or _is_missing(reference_value) else abs(float(reference_value))
+    return _parse_str(raw, ref, ref_value)
 
 
 def parse_number(text: object) -> float | None:
@@ -528,3 +555,110 @@ def parse_number(text: object) -> float | None:
     if _PLAIN_NUMBER_RE.fullmatch(s) is None:
         raise ValueError(f"无法识别为数字：{raw!r}（应为纯数字，如 12.5 或 1,234.5；空白表示未知）")
     return float(s.replace(",", ""))
+
+
+# --------------------------------------------------------------------------- #
+# NA and numbers: the one helper set (used by scoring, checks, reports)
+# --------------------------------------------------------------------------- #
+
+
+def is_missing(obj: object) -> bool:
+    """True for a blank value: None, NaN, ``pd.NA``, ``NaT``.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(""), is_missing(0)
+    (True, True, False, False)
+    """
+    return _is_missing(obj)
+
+
+def as_float(obj: object) -> float | None:
+    """A plain ``float``, or ``None`` for a blank or non-numeric value.
+
+    >>> as_float("2.5"), as_float(None), as_float("空")
+    (2.5, None, None)
+    """
+    if _is_missing(obj) or isinstance(obj, bool):
+        return None
+    try:
+        return float(obj)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- #
+# thresholds: the one comparison rule
+# --------------------------------------------------------------------------- #
+
+#: Relative and absolute epsilon of every threshold comparison: two numbers this
+#: close are equal. It absorbs binary noise (2.014 / 2.12 × 100 is
+#: 94.99999999999999, which is 95) and nothing a report could state: reports state
+#: at most 4 decimals of 万元 and 2 of a percentage.
+REL_EPS: float = 1e-9
+ABS_EPS: float = 1e-9
+
+
+def compare(a: float, b: float, tol: float = 0.0) -> int:
+    """The one comparison rule for thresholds: -1 (a < b), 0 (equal), 1 (a > b).
+
+    ``a`` and ``b`` are equal when they differ by at most ``tol`` (a stated
+    tolerance, in their unit) plus :data:`REL_EPS` of the larger magnitude plus
+    :data:`ABS_EPS`. Tier bounds, grade thresholds, "target met" and every check
+    against a tolerance go through here.
+
+    >>> compare(2.014 / 2.12 * 100, 95)
+    0
+    >>> compare(94.99, 95), compare(0.06, 0.0, tol=0.05)
+    (-1, 1)
+    >>> compare(9.96 - 9.91, 0.05)
+    0
+    """
+    diff = a - b
+    allow = tol + REL_EPS * max(abs(a), abs(b)) + ABS_EPS
+    if abs(diff) <= allow:
+        return 0
+    return -1 if diff < 0 else 1
+
+
+def at_least(a: float, b: float, tol: float = 0.0) -> bool:
+    """``a ≥ b`` under :func:`compare` (``a`` within tolerance below ``b`` counts)."""
+    return compare(a, b, tol) >= 0
+
+
+def at_most(a: float, b: float, tol: float = 0.0) -> bool:
+    """``a ≤ b`` under :func:`compare`."""
+    return compare(a, b, tol) <= 0
+
+
+def differs(a: float, b: float, tol: float = 0.0) -> bool:
+    """``a`` and ``b`` differ by more than ``tol`` under :func:`compare`."""
+    return compare(a, b, tol) != 0
+
+
+# --------------------------------------------------------------------------- #
+# units: the one conversion table
+# --------------------------------------------------------------------------- #
+
+#: unit -> (dimension, factor to the dimension's base: % for shares, 万元 for money)
+UNIT_FACTORS: dict[str, tuple[str, float]] = {
+    "%": ("pct", 1.0), "百分比": ("pct", 1.0), "％": ("pct", 1.0),
+    "元": ("money", 1e-4), "千元": ("money", 1e-1), "万元": ("money", 1.0), "万": ("money", 1.0),
+    "亿元": ("money", 1e4),
+}
+
+
+def convert_unit(value: float, unit: str | None, to_unit: str | None) -> float | None:
+    """``value`` in ``unit`` expressed in ``to_unit``; ``None`` when incompatible.
+
+    >>> convert_unit(5000, "元", "万元")
+    0.5
+    >>> convert_unit(3, "个", "%") is None
+    True
+    """
+    u = (unit or "").strip()
+    t = (to_unit or "").strip()
+    if u == t or not u or not t:
+        return value
+    fu, ft = UNIT_FACTORS.get(u), UNIT_FACTORS.get(t)
+    if fu and ft and fu[0] == ft[0]:
+        return value * fu[1] / ft[1]
+    return None

@@ -265,3 +265,104 @@ def test_rescore_does_not_mutate(tmp_path):
     rescore(ds, "hunan_legacy")
     for n, df in before.items():
         pd.testing.assert_frame_equal(getattr(ds, n), df)
+
+
+# ---------------------------------------------------------------- one comparison rule (thresholds)
+
+
+def test_execution_tier_boundary_is_exact(tmp_path):
+    # 2.014 / 2.12 is 94.99999999999999%: an exact 95%, the top tier
+    fw = load_framework("hunan_legacy")
+    assert score_execution(2.014 / 2.12, fw)[0] == 10
+    ds = make_dataset(tmp_path, [{"level1": "产出", "name": "甲", "target": "100%", "actual": "100%", "weight": 30, "score": 30}],
+                      finance=[{"item": "年度资金总额", "initial_budget": 2.12, "adjusted_budget": 2.12, "actual": 2.014}],
+                      evaluation={"total_weight": 100, "total_score": 40, "grade": "差", "execution_rate": "95%",
+                                  "execution_weight": 10, "execution_score": 10})
+    card = rescore(ds, "hunan_legacy")
+    assert card.totals.iloc[0]["execution_score"] == 10
+    found = perfeval.check(ds, "hunan_legacy", scorecard=card)
+    assert "execution_score_mismatch" not in set(found["code"])
+
+
+def test_adjustment_tier_boundary_is_exact(tmp_path):
+    # |0.77 − 0.7| / 0.7 is 10.000000000000009%: exactly 10%, the (0,10%] tier (2 of 3 points)
+    ds = make_dataset(tmp_path, [{"level1": "投入", "name": "预算调整率", "target": "≤10%", "actual": "10%", "weight": 3, "score": 2}],
+                      finance=[{"item": "年度资金总额", "initial_budget": 0.7, "adjusted_budget": 0.77, "actual": 0.77}])
+    card = rescore(ds, "hunan_legacy")
+    row = card.indicators.iloc[0]
+    assert row["score"] == 2, row["basis"]
+    found = perfeval.check(ds, "hunan_legacy", scorecard=card)
+    assert "indicator_score_mismatch" not in set(found["code"])
+
+
+@pytest.mark.parametrize("total,grade", [(89.99999999999999, "优"), (90, "优"), (89.99, "良"),
+                                         (0.1 + 0.2 + 79.7, "良"), (59.999999999999, "中"), (59.9, "差")])
+def test_grade_thresholds_hit_exactly(total, grade):
+    assert load_framework().grade_for(total) == grade
+
+
+# ---------------------------------------------------------------- targets of any sign and zero
+
+
+@pytest.mark.parametrize("target,actual,score,shortfall", [
+    ("≤-5%", "-3%", 6.0, True),      # 2 points over a target of size 5: loses 40%
+    ("≤-5%", "-6%", 10.0, False),
+    ("≥-5%", "-10%", 0.0, True),     # 5 below a target of size 5: loses all
+    ("≥-5%", "-4%", 10.0, False),
+    ("≥-5%", "0%", 10.0, False),     # met: no -0.0 shortfall
+    ("≥-5%", "-6%", 8.0, True),
+    ("≤0%", "0%", 10.0, False),
+    ("≤0%", "1%", 0.0, True),
+    ("≥0%", "-1%", 0.0, True),
+])
+def test_negative_and_zero_targets(tmp_path, target, actual, score, shortfall):
+    r = one(tmp_path, target, actual)
+    assert r["score"] == pytest.approx(score), r["basis"]
+    assert 0 <= r["score"] <= 10
+    assert bool(r["shortfall"]) is shortfall
+
+
+def test_over_budget_with_zero_budget_scores_zero(tmp_path):
+    ds = make_dataset(tmp_path, [{"level1": "产出", "name": "基本支出", "target": "不突破预算", "actual": "超支",
+                                  "weight": 10, "score": 10}],
+                      finance=[{"item": "年度资金总额", "adjusted_budget": 10, "actual": 10},
+                               {"item": "基本支出", "adjusted_budget": 0, "actual": 1}])
+    r = rescore(ds).indicators.iloc[0]
+    assert r["score"] == 0 and bool(r["shortfall"])
+
+
+# ---------------------------------------------------------------- fractions
+
+
+def test_small_percentage_target_bare_number_is_percent(tmp_path):
+    r = one(tmp_path, "≤1%", "0.5")
+    assert r["score"] == 10 and not bool(r["shortfall"]), r["basis"]
+
+
+def test_large_percentage_target_bare_fraction(tmp_path):
+    r = one(tmp_path, "≥95%", "0.98")
+    assert r["score"] == 10 and r["ratio"] == pytest.approx(98 / 95)
+
+
+# ---------------------------------------------------------------- qualitative text
+
+
+@pytest.mark.parametrize("actual,band", [
+    ("零差错", "达成"), ("无差错", "达成"), ("全年零差错", "达成"),
+    ("尚未全部完成", "未达成"), ("质量不高", "未达成"), ("未提升", "未达成"), ("没有按期完成", "未达成"),
+    ("无法完成", "未达成"), ("未能达成预期", "未达成"),
+    ("不断提升", "达成"), ("基本完成，效果较好", "部分达成"),
+])
+def test_qualitative_negation(tmp_path, actual, band):
+    ds = make_dataset(tmp_path, [{"level1": "效益", "name": "定性甲", "target": "有效提升", "actual": actual,
+                                  "weight": 10, "score": 9, "direction": "定性"}])
+    r = rescore(ds).indicators.iloc[0]
+    assert r["band"] == band, r["basis"]
+    assert "完成值中「" in r["basis"]  # the deciding phrase is named
+
+
+def test_qualitative_basis_names_negation(tmp_path):
+    ds = make_dataset(tmp_path, [{"level1": "效益", "name": "定性甲", "target": "有效提升", "actual": "尚未全部完成",
+                                  "weight": 10, "score": 9, "direction": "定性"}])
+    r = rescore(ds).indicators.iloc[0]
+    assert "「全部完成」前有否定「尚未」" in r["basis"] and r["score"] == 6

@@ -24,7 +24,16 @@ from pathlib import Path
 import pandas as pd
 
 from perfeval._import._model import Cell, Document, Grid, Paragraph, ReportImportError, clean, norm, scrub
-from perfeval._schema import FINANCE_VOCABULARY, TABLES
+from perfeval._schema import TABLES
+from perfeval._vocab import (
+    FINANCE_VOCABULARY,
+    ITEM_ALIASES,
+    NATURE_ITEMS,
+    ROOT_ITEM,
+    SOURCE_ITEMS,
+    default_parent,
+    item_split,
+)
 
 # --------------------------------------------------------------------------- #
 # contract columns
@@ -47,40 +56,10 @@ P_FUNDS, P_CONTROL, P_NARRATIVE = 3, 2, 1
 
 PERSONAL = ("填表人", "联系电话", "联系人", "签字", "手机", "经办人", "电话")
 
-ITEM_LABELS: dict[str, str] = {
-    "年度资金总额": "年度资金总额", "资金总额": "年度资金总额", "合计": "年度资金总额",
-    "一般公共预算": "一般公共预算", "一般公共预算拨款": "一般公共预算", "一般公共预算资金": "一般公共预算",
-    "财政拨款": "一般公共预算",
-    "政府性基金": "政府性基金", "政府性基金拨款": "政府性基金", "政府性基金预算": "政府性基金",
-    "国有资本经营预算": "国有资本经营预算", "国有资本经营预算拨款": "国有资本经营预算",
-    "纳入管理的非税收入": "纳入管理的非税收入", "纳入管理的非税收入拨款": "纳入管理的非税收入",
-    "纳入专户管理的非税收入": "纳入管理的非税收入", "非税收入": "纳入管理的非税收入",
-    "其他资金": "其他资金", "上年结转": "上年结转", "上年结转资金": "上年结转",
-    "基本支出": "基本支出", "部门基本支出": "基本支出",
-    "人员经费": "人员经费", "公用经费": "公用经费",
-    "项目支出": "项目支出", "部门项目支出": "项目支出",
-    "三公经费": "三公经费", "\"三公\"经费": "三公经费", "“三公”经费": "三公经费",
-    "公务用车购置和维护经费": "公务用车购置和维护经费", "公务用车购置和维护": "公务用车购置和维护经费",
-    "公务用车购置及运行维护费": "公务用车购置和维护经费",
-    "公车购置": "公务用车购置", "公务用车购置": "公务用车购置", "公务用车购置费": "公务用车购置",
-    "公车运行维护": "公务用车运行维护", "公务用车运行维护": "公务用车运行维护",
-    "公务用车运行维护费": "公务用车运行维护",
-    "公务接待": "公务接待", "公务接待费": "公务接待",
-    "出国经费": "因公出国(境)", "因公出国(境)": "因公出国(境)", "因公出国(境)费": "因公出国(境)",
-    "因公出国境": "因公出国(境)",
-    "政府采购": "政府采购", "政府采购金额": "政府采购",
-    "压缩一般性支出": "压缩一般性支出",
-}
-SOURCE_ITEMS = ("一般公共预算", "政府性基金", "国有资本经营预算", "纳入管理的非税收入", "其他资金", "上年结转")
-NATURE_ITEMS = ("基本支出", "人员经费", "公用经费", "项目支出")
-# parents that differ from (or are missing in) the vocabulary
-EXTRA_PARENTS: dict[str, str | None] = {
-    "公务用车购置和维护经费": "三公经费",
-    "公务用车购置": "公务用车购置和维护经费",
-    "公务用车运行维护": "公务用车运行维护",  # placeholder, fixed below
-    "压缩一般性支出": None,
-}
-EXTRA_PARENTS["公务用车运行维护"] = "公务用车购置和维护经费"
+#: finance row label (normalised key) -> item: the vocabulary's items and aliases (perfeval._vocab)
+ITEM_LABELS: dict[str, str] = {norm(k): v for k, v in {**{n: n for n in FINANCE_VOCABULARY}, **ITEM_ALIASES}.items()}
+#: order of the funds lines in the written finance table: total, sources, natures (基本支出 with its parts)
+_FUNDS_ORDER = (ROOT_ITEM, *SOURCE_ITEMS, NATURE_ITEMS[0], "人员经费", "公用经费", *NATURE_ITEMS[1:])
 PROJECT_CATEGORIES = {"业务工作专项", "运行维护专项", "县级专项资金", "专项资金", "业务工作项目", "运行维护项目"}
 
 HEAD_INITIAL = {"年初预算数", "年初预算"}
@@ -146,13 +125,6 @@ def canonical_finance(label: str) -> str | None:
         return ITEM_LABELS[k]
     k2 = _PAREN_TAIL.sub("", k)
     return ITEM_LABELS.get(k2)
-
-
-def default_parent(item: str) -> str | None:
-    """Parent of a known item (the vocabulary's, or perfeval's finer 三公 split)."""
-    if item in EXTRA_PARENTS:
-        return EXTRA_PARENTS[item]
-    return FINANCE_VOCABULARY.get(item)
 
 
 def to_decimal(text: str) -> Decimal | None:
@@ -1052,13 +1024,11 @@ def _build(it: _Interpreter, doc: Document, sha1: str, dept_id: str, year: int, 
     tables: dict[str, list[dict]] = {k: [] for k in CONTRACT_COLUMNS}
     tables["departments"].append({"dept_id": dept_id, "name": name or None, "region": region or None,
                                   "full_name": full_name or None, "note": None})
-    order = ["年度资金总额", *SOURCE_ITEMS, *NATURE_ITEMS]
-    memo = {"三公经费", "公务用车购置和维护经费", "公务用车购置", "公务用车运行维护", "公务接待", "因公出国(境)",
-            "政府采购", "年末结转结余", "压缩一般性支出"}
+    order = list(_FUNDS_ORDER)
 
     def rank(entry: tuple[int, tuple[tuple[int, str], _FinRow]]) -> tuple:
         n, ((offset, item), _) = entry
-        group = 0 if item in order else (2 if item in memo else 1)
+        group = 0 if item in order else (2 if item_split(item, None, FINANCE_VOCABULARY) == "memo" else 1)
         return (-offset, group, order.index(item) if item in order else n)
 
     ranked = [e[1] for e in sorted(enumerate(it.finance.items()), key=rank)]
