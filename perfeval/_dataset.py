@@ -58,7 +58,7 @@ DIRECTION_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
     """A loaded dataset: six tidy frames keyed by ``dept_id`` and ``year``.
 
@@ -112,6 +112,14 @@ class Dataset:
     goals: pd.DataFrame
     evaluations: pd.DataFrame
     source: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        """Two datasets are equal when every frame is (values, dtypes, order); ``source`` is ignored."""
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return all(a.equals(b) for a, b in zip(self.tables().values(), other.tables().values()))
+
+    __hash__ = object.__hash__
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The six frames by table name."""

@@ -143,5 +143,28 @@ def report_error(exc: BaseException, stream: TextIO | None = None) -> int:
     return code
 
 
+#: Rows an Excel worksheet holds (xlsx); a writer silently drops any row past it.
+EXCEL_MAX_ROWS: int = 1_048_576
+
+
+class SheetTooLargeError(PerfevalError, ValueError):
+    """A table does not fit in one Excel worksheet."""
+
+
+def check_sheet_rows(sheet: str, rows: int, *, what: str = "") -> None:
+    """Refuse to write ``rows`` rows (header included) into the worksheet ``sheet`` when they do not fit.
+
+    >>> check_sheet_rows("资金", 1_048_577)
+    Traceback (most recent call last):
+    ...
+    perfeval._errors.SheetTooLargeError: 工作表「资金」需写入 1,048,577 行，超过 Excel 每张工作表 1,048,576 行的上限，超出的行会丢失；请按部门或年度分开导出，或改用 CSV 数据集
+    """
+    if rows > EXCEL_MAX_ROWS:
+        raise SheetTooLargeError(
+            f"{what}工作表「{sheet}」需写入 {rows:,} 行，超过 Excel 每张工作表 {EXCEL_MAX_ROWS:,} 行的上限，"
+            "超出的行会丢失；请按部门或年度分开导出，或改用 CSV 数据集")
+
+
 __all__ = ["Problem", "ProblemCode", "PerfevalError", "UsageError", "DataError", "DatasetError", "FrameworkError",
+           "SheetTooLargeError", "EXCEL_MAX_ROWS", "check_sheet_rows",
            "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "report_error"]

@@ -433,23 +433,31 @@ def safe_filename(name: object, *, default: str = "未命名", max_bytes: int = 
     return stem or default
 
 
-def unique_stems(names: Iterable[object]) -> list[str]:
+def unique_stems(names: Iterable[object], *, max_bytes: int = MAX_STEM_BYTES) -> list[str]:
     """Return :func:`safe_filename` of each name, made unique case-insensitively.
 
     Two departments whose names clean to the same stem (or differ only in case,
-    which Windows and macOS do not distinguish) get ``_2``, ``_3`` … suffixes.
+    which Windows and macOS do not distinguish, or in a tail cut off by the length
+    limit) get ``_2``, ``_3`` … suffixes; a suffix never repeats a stem already
+    given, and the stem is cut to make room for it.
+
+    >>> unique_stems(["a_2", "a", "A", "a/"])
+    ['a_2', 'a', 'A_3', 'a_4']
     """
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     result: list[str] = []
     for name in names:
-        stem = safe_filename(name)
-        key = stem.casefold()
-        if key in seen:
-            seen[key] += 1
-            stem = f"{stem}_{seen[key]}"
-            key = stem.casefold()
-        seen.setdefault(key, 1)
-        result.append(stem)
+        stem = safe_filename(name, max_bytes=max_bytes)
+        n = 1
+        candidate = stem
+        while candidate.casefold() in taken:
+            n += 1
+            suffix = f"_{n}"
+            room = max_bytes - len(suffix.encode("utf-8"))
+            cut = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(". ")
+            candidate = (cut or "_") + suffix
+        taken.add(candidate.casefold())
+        result.append(candidate)
     return result
 
 

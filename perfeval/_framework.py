@@ -18,7 +18,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from perfeval._errors import FrameworkError
+from perfeval._errors import EXIT_DATA, FrameworkError
 from perfeval._format import fmt_trim
 from perfeval._values import as_float, at_least, at_most, compare, is_missing
 from perfeval._vocab import norm_label
@@ -640,8 +640,8 @@ def framework_for(
                 except FrameworkError as exc:
                     where = getattr(row, "source", None)
                     at = "" if where is None or is_missing(where) else f"（{where} 第{getattr(row, 'source_row', '?')}行，列 framework）"
-                    raise FrameworkError(
-                        f"自评结果 {row.dept_id} {row.year}年{at}的评价框架「{fw}」无法加载：{exc}"
-                    ) from exc
+                    bad = FrameworkError(f"自评结果 {row.dept_id} {row.year}年{at}的评价框架「{fw}」无法加载：{exc}")
+                    bad.exit_code = EXIT_DATA  # named in the data, not chosen by the analyst: a data error
+                    raise bad from exc
     return out
 

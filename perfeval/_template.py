@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._dataset import Dataset, TABLE_ORDER, atomic_write_bytes, contract_frames
+from ._errors import check_sheet_rows
 from ._schema import FINANCE_VOCABULARY, TABLES
 
 #: Drop-down lists: (table, column) -> allowed values (blank always allowed).
@@ -82,6 +83,7 @@ def write_template(path: str | os.PathLike[str], ds: Dataset | None = None) -> P
                                                    "error_message": "可选：" + "、".join(choices) + "（可留空）"})
         df = frames.get(name)
         if df is not None:
+            check_sheet_rows(spec.zh, len(df) + 1, what=f"{target.name}：")
             for r, row in enumerate(df.itertuples(index=False), start=1):
                 for c, value in enumerate(row):
                     if value is not None and not (isinstance(value, float) and pd.isna(value)) and value is not pd.NA:

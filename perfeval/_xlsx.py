@@ -40,6 +40,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ._format import DECIMALS, exact_sum, fmt_trim
+from perfeval._errors import check_sheet_rows
 
 __all__ = [
     "export_xlsx",
@@ -868,6 +869,7 @@ def _write_table(
 
     Returns the (last row, last column) written (0-based).
     """
+    check_sheet_rows(ws.get_name(), start_row + 1 + len(frame))
     labels = {**_LABELS, **(labels or {})}
     formats = formats or {}
     head = F(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center")

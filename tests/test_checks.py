@@ -275,3 +275,82 @@ def test_passing_the_scorecard_gives_the_same_findings():
     before = card.indicators.copy(deep=True)
     pd.testing.assert_frame_equal(check(ds, scorecard=card), check(ds))
     pd.testing.assert_frame_equal(card.indicators, before)
+
+
+# ---------------------------------------------------------------- correctness: thresholds, vocabulary, pairing
+
+
+def test_exact_95_percent_execution_is_not_a_mismatch(tmp_path):
+    # 2.014 / 2.12 is 94.99999999999999%: exactly the stated 95%
+    def change(t):
+        t["finance"] = [{"item": "年度资金总额", "initial_budget": 2.12, "adjusted_budget": 2.12, "actual": 2.014}]
+        t["evaluations"][0].update(execution_rate="95%", execution_score=9.5, total_score=98.5)
+    found = check(make_dataset(tmp_path, change))
+    assert not {"execution_rate_mismatch", "execution_score_mismatch"} & set(found["code"])
+
+
+def test_consistent_sangong_raises_no_sum_mismatch(tmp_path):
+    # 三公经费 = 公务用车购置和维护经费 (= 购置 + 运行维护) + 公务接待 + 因公出国(境); parents from the vocabulary
+    def change(t):
+        t["finance"] += [
+            {"item": "三公经费", "adjusted_budget": 10, "actual": 10},
+            {"item": "公务用车购置和维护经费", "adjusted_budget": 6, "actual": 6},
+            {"item": "公务用车购置", "adjusted_budget": 2, "actual": 2},
+            {"item": "公务用车运行维护", "adjusted_budget": 4, "actual": 4},
+            {"item": "公务接待", "adjusted_budget": 3, "actual": 3},
+            {"item": "因公出国(境)", "adjusted_budget": 1, "actual": 1},
+        ]
+    ds = make_dataset(tmp_path, change)
+    assert "sum_mismatch" not in set(check(ds)["code"])
+    parents = dict(zip(ds.finance["item"], ds.finance["parent"]))
+    assert parents["公务用车购置"] == "公务用车购置和维护经费" and parents["公务用车购置和维护经费"] == "三公经费"
+
+
+def test_sangong_without_the_car_subtotal_rolls_into_sangong(tmp_path):
+    def change(t):
+        t["finance"] += [
+            {"item": "三公经费", "adjusted_budget": 10, "actual": 10},
+            {"item": "公务用车购置", "adjusted_budget": 2, "actual": 2},
+            {"item": "公务用车运行维护", "adjusted_budget": 4, "actual": 4},
+            {"item": "公务接待", "adjusted_budget": 4, "actual": 4},
+        ]
+    ds = make_dataset(tmp_path, change)
+    assert dict(zip(ds.finance["item"], ds.finance["parent"]))["公务用车购置"] == "三公经费"
+    assert "sum_mismatch" not in set(check(ds)["code"])
+    # and a real mismatch is still found
+    def wrong(t):
+        change(t)
+        fin(t, "公务接待")["actual"] = 5
+    assert "sum_mismatch" in set(check(make_dataset(tmp_path / "w", wrong))["code"])
+
+
+def test_blank_total_rolls_up_one_split(tmp_path):
+    # blank 年度资金总额 with both splits: the roll-up is one split (100), not their sum (198)
+    def change(t):
+        fin(t, "年度资金总额")["actual"] = None
+    ds = make_dataset(tmp_path, change)
+    from perfeval._metrics import rolled_up
+
+    roll = rolled_up(ds)
+    total = roll[roll["item"] == "年度资金总额"].iloc[0]
+    assert total["value"] == pytest.approx(98) and total["basis"] == "children"
+
+
+def test_scorecard_is_paired_by_key(tmp_path):
+    def change(t):
+        ind(t, "乙指标")["actual"] = "≥96%"  # vague: the finding must name 乙指标 whatever the row order
+    ds = make_dataset(tmp_path, change)
+    card = perfeval.rescore(ds)
+    shuffled = type(card)(indicators=card.indicators.iloc[::-1].reset_index(drop=True),
+                          categories=card.categories, totals=card.totals)
+    found = check(ds, scorecard=shuffled)
+    pd.testing.assert_frame_equal(found, check(ds))
+    assert found.loc[found["code"] == "vague_actual", "location"].str.contains("乙指标").all()
+
+
+def test_scorecard_of_another_subset_is_refused():
+    ds = perfeval.load()
+    depts = sorted(set(ds.indicators["dept_id"]))
+    other = perfeval.rescore(ds.subset([depts[1]]))
+    with pytest.raises(ValueError, match="评分表（scorecard）与数据集不匹配"):
+        check(ds.subset([depts[0]]), scorecard=other)

@@ -113,6 +113,19 @@ def test_broken_data_exit_1_without_traceback(tmp_path):
     assert "年度无法识别" in proc.stderr and "20x2" in proc.stderr
 
 
+def test_unknown_framework_in_the_data_is_a_chinese_error_not_a_traceback(tmp_path):
+    tables = {"departments": [{"dept_id": "x", "name": "某局"}],
+              "indicators": [{"dept_id": "x", "year": 2022, "name": "甲", "target": "100%", "actual": "100%", "weight": 10}],
+              "evaluations": [{"dept_id": "x", "year": 2022, "framework": "no_such_fw", "total_score": 10}]}
+    folder = write_tables(tmp_path / "ds", tables)
+    for command in ("check", "score"):
+        proc = subprocess.run([sys.executable, "-m", "perfeval.cli", command, str(folder)],
+                              capture_output=True, text=True, encoding="utf-8")
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "评价框架「no_such_fw」无法加载" in proc.stderr and "evaluations.csv 第2行" in proc.stderr
+
+
 def test_malformed_workbook_one_line(tmp_path):
     f = tmp_path / "bad.xlsx"
     f.write_bytes(b"not a zip")

@@ -229,3 +229,10 @@ def test_cells_beyond_the_header_are_reported_not_dropped(tmp_path):
     with pytest.raises(DatasetError, match="第3列（表头之外）.*原值「多出来的」") as info:
         perfeval.load(folder)
     assert info.value.problems["code"].tolist() == ["extra_cells"]
+
+
+def test_datasets_compare_by_their_frames(default_ds):
+    again = perfeval.load()
+    assert again == default_ds and not (again != default_ds)
+    assert default_ds != default_ds.subset(["hyx-wxb"])
+    assert default_ds != "not a dataset"

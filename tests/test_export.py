@@ -318,6 +318,17 @@ def test_unique_stems_disambiguates_collisions():
     assert len({s.casefold() for s in stems}) == len(stems)
 
 
+@pytest.mark.parametrize("names", [
+    ["局_2", "局", "局"],                         # a suffix must not repeat a stem already given
+    ["A", "a", "a_2", "A_2"],                     # case, and suffixes colliding with names
+    ["局" * 60 + "甲", "局" * 60 + "乙", "局" * 60 + "丙"],   # equal after truncation to the byte limit
+])
+def test_unique_stems_never_repeat_a_name(names):
+    stems = unique_stems(names)
+    assert len({s.casefold() for s in stems}) == len(names), stems
+    assert all(len(s.encode("utf-8")) <= 150 for s in stems)
+
+
 # --------------------------------------------------------------------------- report tables in the PDF
 def _words(pdf: Path) -> list[tuple[float, float, float, float, str]]:
     out = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],

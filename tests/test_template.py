@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
+import pytest
 
 import perfeval
 from perfeval._schema import TABLES
@@ -56,3 +57,12 @@ def test_template_command(tmp_path, capsys):
     assert main(["template", "-o", str(tmp_path / "c.csv")]) == 2
     assert "xlsx" in capsys.readouterr().err
     assert CHOICES[("indicators", "direction")] == ["≥", "≤", "=", "定性"]
+
+
+def test_rows_past_the_sheet_limit_are_refused_not_dropped(default_ds, tmp_path, monkeypatch):
+    import perfeval._errors as errors
+
+    monkeypatch.setattr(errors, "EXCEL_MAX_ROWS", 10)  # the same rule as at 1,048,576 rows, on a small dataset
+    with pytest.raises(errors.SheetTooLargeError, match="工作表「资金」需写入 .* 行，超过 Excel 每张工作表 10 行的上限"):
+        write_template(tmp_path / "t.xlsx", default_ds)
+    assert not (tmp_path / "t.xlsx").exists()
