@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import perfeval
 from perfeval._metrics import METRIC_COLUMNS, composition, item_metrics, metrics, rolled_up, yoy
 
-from conftest import assert_unchanged, frames_snapshot
+from conftest import assert_unchanged, frames_snapshot, load_dept_year
 
 
 def _row(ds, dept="hyx-wxb", year=2021):
@@ -77,3 +79,24 @@ def test_metrics_do_not_mutate(default_ds):
     snap = frames_snapshot(default_ds)
     metrics(default_ds), item_metrics(default_ds), yoy(default_ds), composition(default_ds)
     assert_unchanged(default_ds, snap)
+
+
+# ---------------------------------------------------------------- roll-up invariant (hypothesis)
+
+
+_MONEY = st.integers(0, 10**8).map(lambda c: c / 10**4)
+
+
+@settings(max_examples=25)
+@given(st.lists(_MONEY, min_size=1, max_size=4), st.lists(_MONEY, min_size=1, max_size=3))
+def test_blank_total_rolls_up_to_one_split(tmp_path_factory, sources, natures):
+    names_s = ["一般公共预算", "政府性基金", "纳入管理的非税收入", "其他资金"]
+    names_n = ["基本支出", "项目支出", "项目支出"]
+    finance = [{"item": "年度资金总额", "actual": None}]
+    finance += [{"item": n, "actual": v} for n, v in zip(names_s, sources)]
+    finance += [{"item": n, "actual": v} for n, v in zip(names_n[:2], natures[:2])]
+    ds = load_dept_year(tmp_path_factory.mktemp("ds"), {"departments": [{"dept_id": "r", "name": "某局"}],
+                                                         "finance": finance}, "r", 2022)
+    roll = rolled_up(ds)
+    total = float(roll.loc[roll["item"] == "年度资金总额", "value"].iloc[0])
+    assert total == pytest.approx(sum(natures[:2]))  # one split (by nature), never sources + natures

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import perfeval
 from conftest import load_dept_year
@@ -17,6 +20,8 @@ from perfeval._scoring import (
     load_framework,
     rescore,
     score_execution,
+    score_indicator,
+    shortfall_share,
 )
 
 D, Y = "s-dept", 2022
@@ -366,3 +371,70 @@ def test_qualitative_basis_names_negation(tmp_path):
                                   "weight": 10, "score": 9, "direction": "定性"}])
     r = rescore(ds).indicators.iloc[0]
     assert "「全部完成」前有否定「尚未」" in r["basis"] and r["score"] == 6
+
+
+# ---------------------------------------------------------------- invariants (hypothesis)
+
+
+_NUM = st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 4))
+_RULE = st.sampled_from(["≥", "≤", "="])
+
+
+def _score(rule: str, achieved: float, target: float, weight: float) -> float:
+    row = SimpleNamespace(weight=weight, score=None, rule=rule, target=f"{rule}{target}", actual=str(achieved),
+                          name="指标", level1="产出", target_kind="quantitative", actual_kind="quantitative",
+                          target_value=target, actual_value=achieved, target_unit="个", actual_unit="个",
+                          actual_vague=False, direction=None)
+    return score_indicator(row, load_framework(), {})["score"]
+
+
+@given(_RULE, _NUM, _NUM, st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 2)))
+def test_score_is_between_zero_and_weight(rule, achieved, target, weight):
+    s = _score(rule, achieved, target, weight)
+    assert 0 <= s <= weight
+    assert 0 <= shortfall_share(rule, achieved, target) <= 1
+
+
+@given(_RULE, _NUM, _NUM, st.floats(0, 1e3, allow_nan=False))
+def test_better_achievement_never_lowers_the_score(rule, achieved, target, gain):
+    better = achieved - gain if rule == "≤" else achieved + gain
+    if rule == "=" and target == 0:
+        return  # exactly zero is the only full score: "better" has no direction
+    assert _score(rule, better, target, 10) >= _score(rule, achieved, target, 10)
+
+
+@given(_RULE, _NUM)
+def test_achieving_the_target_exactly_scores_full(rule, target):
+    assert _score(rule, target, target, 10) == 10
+    # and so does the target computed with binary noise
+    noisy = target * 3 / 3 + (target * 1e-13)
+    assert _score(rule, noisy, target, 10) == 10
+
+
+@given(st.integers(0, 10_000))
+def test_execution_tier_boundaries_hit_exactly(cents):
+    # an execution rate exactly at a tier bound, however it was computed, is in the upper tier
+    fw = load_framework("hunan_legacy")
+    for bound, share in ((95, 1.0), (90, 0.8), (80, 0.6)):
+        budget = 1 + cents / 100
+        rate = (budget * bound / 100) / budget
+        assert score_execution(rate, fw)[0] == share * fw.execution.weight
+
+
+@given(st.sampled_from([90, 80, 60]), st.integers(1, 1000))
+def test_grade_boundaries_hit_exactly(bound, parts):
+    total = sum([bound / parts] * parts)  # the bound, reached with rounding noise
+    assert load_framework().grade_for(total) == {90: "优", 80: "良", 60: "中"}[bound]
+
+
+_ACHIEVEMENT = ["完成", "全部完成", "达成", "达成预期", "提升", "有效提升", "按期完成", "提高", "改善", "高", "好"]
+_NEGATION = ["未", "不", "尚未", "没有", "无法", "未能"]
+
+
+@given(st.sampled_from(_NEGATION), st.sampled_from(["", "全部", "按期", "有效"]), st.sampled_from(_ACHIEVEMENT),
+       st.sampled_from(["", "工作", "任务，", "质量"]))
+def test_negation_never_scores_as_achieved(neg, adverb, word, prefix):
+    fw = load_framework()
+    m = fw.match_band(prefix + neg + adverb + word)
+    top = max(fw.qualitative, key=lambda b: b.high)
+    assert m is None or m.band != top, (prefix + neg + adverb + word, m)

@@ -370,3 +370,42 @@ def test_parse_number_only_valueerror(text):
 def test_parse_number_roundtrip(x):
     assert parse_number(repr(x)) == x
     assert parse_number(f"{x:,.2f}") == pytest.approx(round(x, 2))
+
+
+# --------------------------------------------------------------------------- fractions only where the target says so
+
+
+@pytest.mark.parametrize("achieved,target,expected", [
+    ("0.5", 1.0, 0.5),       # ≤1%: "0.5" is 0.5%, not 50%
+    ("0.98", 100.0, 98.0),   # 100%: "0.98" is 98%
+    ("0.98", 95.0, 98.0),
+    ("1", 100.0, 100.0),
+    ("0.04", 5.0, 4.0),      # 4% lies nearer a 5% target than 0.04% does
+    ("0.3", 2.0, 0.3),
+    ("0.98", None, 98.0),    # target value unknown: the fraction reading is kept
+])
+def test_bare_number_is_a_fraction_only_where_the_target_makes_it_plain(achieved, target, expected):
+    assert parse_value(achieved, reference_unit="%", reference_value=target).value == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- the one comparison rule
+
+
+def test_compare_absorbs_binary_noise_only():
+    from perfeval._values import at_least, at_most, compare, differs
+
+    assert compare(2.014 / 2.12 * 100, 95) == 0 and at_least(2.014 / 2.12 * 100, 95)
+    assert compare(94.9999, 95) == -1            # a stated difference is real
+    assert at_most(0.1 + 0.2, 0.3) and at_least(0.1 + 0.2, 0.3)
+    assert not differs(9.96 - 9.91, 0.05) and differs(0.0501, 0.0, 0.05)
+    assert compare(-5.0, -5.000000000000001) == 0
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False), st.floats(-1e6, 1e6, allow_nan=False), st.floats(0, 10))
+def test_compare_is_antisymmetric_and_consistent(a, b, tol):
+    from perfeval._values import at_least, at_most, compare
+
+    assert compare(a, b, tol) == -compare(b, a, tol)
+    assert at_least(a, b, tol) == (compare(a, b, tol) >= 0) and at_most(a, b, tol) == (compare(a, b, tol) <= 0)
+    if abs(a - b) <= tol:
+        assert compare(a, b, tol) == 0
