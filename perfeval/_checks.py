@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfeval._dataset import STR
 from perfeval._format import fmt_pct, fmt_wan
 from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
 from perfeval._scoring import _finance_lookup, execution_rate, rescore
@@ -233,7 +234,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
 
     df = pd.DataFrame(out.rows, columns=COLUMNS)
     if df.empty:
-        df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else "string") for c in COLUMNS})
+        df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
         return df
     df["_rank"] = df["severity"].map(_SEV_RANK)
     # natural order of locations: 第2项 before 第10项
@@ -243,7 +244,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     df["year"] = df["year"].astype("Int64")
     for c in COLUMNS:
         if c != "year":
-            df[c] = df[c].astype("string")
+            df[c] = df[c].astype(STR)
     return df
 
 

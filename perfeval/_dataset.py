@@ -33,7 +33,9 @@ from ._schema import (
     table_for_name,
 )
 
-STR = "str"
+#: The one string dtype of every public frame: pandas' own string dtype with NaN for
+#: missing, which pandas 3 calls "str" (pandas >= 2.3 builds the same dtype).
+STR = pd.StringDtype(na_value=float("nan"))
 TABLE_ORDER = ("departments", "finance", "staffing", "indicators", "goals", "evaluations")
 
 # Output columns of each frame (after the contract columns); documented in Dataset.
@@ -533,7 +535,7 @@ def _attach_origin(frames: dict[str, pd.DataFrame], folder: Path | None) -> dict
     for name, keycol in _PROVENANCE_KEY.items():
         df = frames[name]
         if lookup and len(df):
-            keys = df[keycol].astype("string").fillna("") if keycol else pd.Series("", index=df.index)
+            keys = df[keycol].astype(STR).fillna("") if keycol else pd.Series("", index=df.index)
             origin = [lookup.get((name, str(d), "" if pd.isna(y) else str(int(y)), str(k)))
                       for d, y, k in zip(df["dept_id"], df["year"], keys)]
         else:
@@ -670,7 +672,7 @@ def contract_frames(ds: Dataset) -> dict[str, pd.DataFrame]:
             elif c.kind == "unit":
                 cols[c.name] = df["unit_raw"]
             elif c.kind == "year":
-                cols[c.name] = df[c.name].astype("string")
+                cols[c.name] = df[c.name].astype(STR)
             else:
                 cols[c.name] = df[c.name]
         out[name] = pd.DataFrame(cols, index=df.index).reset_index(drop=True)

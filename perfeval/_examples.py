@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ._dataset import STR
+
 __all__ = ["generate_examples", "EXAMPLE_PREFIX", "EXAMPLE_NOTE", "format_csv_rows"]
 
 EXAMPLE_PREFIX = "示例·"
@@ -315,7 +317,7 @@ def _typed_frame(name: str, records: list[dict]) -> pd.DataFrame:
         elif col in _FLOAT_COLUMNS or (name == "finance" and col == "actual"):
             frame[col] = frame[col].astype("Float64")
         else:
-            frame[col] = frame[col].astype("str").where(frame[col].notna(), pd.NA)
+            frame[col] = frame[col].astype(STR).where(frame[col].notna(), pd.NA)
     return frame
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._dataset import Dataset
+from ._dataset import STR, Dataset
 from ._vocab import ROOT_ITEM, child_groups
 
 MONEY = ("initial_budget", "adjusted_budget", "actual")
@@ -82,7 +82,7 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
             v, basis = value(item)
             out.append({"dept_id": dept, "year": year, "item": item, "parent": parent, "value": v, "basis": basis})
     df = pd.DataFrame(out, columns=["dept_id", "year", "item", "parent", "value", "basis"])
-    return df.astype({"dept_id": "str", "year": "Int64", "item": "str", "parent": "str", "value": "Float64", "basis": "str"})
+    return df.astype({"dept_id": STR, "year": "Int64", "item": STR, "parent": STR, "value": "Float64", "basis": STR})
 
 
 def item_metrics(ds: Dataset) -> pd.DataFrame:
@@ -208,7 +208,7 @@ def metrics(ds: Dataset) -> pd.DataFrame:
     use_basic = ~use_total & df["prior_basic"].notna() & df["basic_reported"].notna()
     prior = df["prior_total"].where(use_total, df["prior_basic"].where(use_basic))
     current = df["actual"].where(use_total, df["basic_reported"].where(use_basic))
-    yoy_item = pd.Series(pd.NA, index=df.index, dtype="str")
+    yoy_item = pd.Series(pd.NA, index=df.index, dtype=STR)
     yoy_item = yoy_item.mask(use_total, ROOT_ITEM).mask(use_basic, "基本支出")
     df = df.assign(
         execution_rate=_div(df["actual"], df["budget_adjusted"]),
@@ -220,7 +220,7 @@ def metrics(ds: Dataset) -> pd.DataFrame:
         yoy_change=(current - prior).astype("Float64").round(10),
         yoy_rate=_div(current - prior, prior),
         personnel_share=_div(df["personnel"], df["basic"]),
-        personnel_share_basis=pd.Series(["人员经费 / 基本支出全年执行数"] * len(df), index=df.index, dtype="str").where(
+        personnel_share_basis=pd.Series(["人员经费 / 基本支出全年执行数"] * len(df), index=df.index, dtype=STR).where(
             df["personnel"].notna() & df["basic"].notna()),
         staff_control_rate=_div(df["staff_actual"], df["staff_quota"]),
         per_capita_actual=_div(df["actual"], df["staff_actual"]),

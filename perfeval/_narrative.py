@@ -17,6 +17,7 @@ import re
 
 import pandas as pd
 
+from ._dataset import STR
 from ._markup import md_escape
 
 __all__ = [
@@ -651,7 +652,7 @@ def format_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) ->
         if kind not in _FORMATTERS:
             raise ValueError(f"未知的格式 {kind!r}（列 {col}）：应为 {'、'.join(_FORMATTERS)} 之一")
         out[label] = [_FORMATTERS[kind](x) for x in frame[col].tolist()]
-    return pd.DataFrame(out, index=range(1, len(frame) + 1), dtype="str")
+    return pd.DataFrame(out, index=range(1, len(frame) + 1), dtype=STR)
 
 
 
@@ -818,7 +819,7 @@ def report_table(
         labels.append(label)
         classes.append(cls)
         data[label] = cells
-    out = pd.DataFrame(data, index=range(1, len(frame) + 1), dtype="str")
+    out = pd.DataFrame(data, index=range(1, len(frame) + 1), dtype=STR)
     header = None if index is False else ("序号" if index is True else str(index))
     note = "；".join(f"{'金额' if u == '万元' else '得分'}单位：{u}" for u in moved) or None
     hint = tuple((widths or {}).get(col) for col in columns)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfeval._dataset import STR
 from perfeval._framework import __all__ as _framework_all
 from perfeval._framework import (  # re-exported: perfeval._scoring was their home
     DEFAULT_FRAMEWORK,
@@ -567,7 +568,7 @@ def _typed(df: pd.DataFrame, *, floats: tuple[str, ...] = (), ints: tuple[str, .
     for c in ints:
         df[c] = pd.array([None if _isna(v) else int(v) for v in df[c]], dtype="Int64")
     for c in strings:
-        df[c] = pd.array([None if _isna(v) else str(v) for v in df[c]], dtype="string")
+        df[c] = pd.array([None if _isna(v) else str(v) for v in df[c]], dtype=STR)
     for c in bools:
         df[c] = pd.array([bool(v) for v in df[c]], dtype="boolean")
     return df

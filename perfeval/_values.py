@@ -577,7 +577,7 @@ def as_float(obj: object) -> float | None:
     >>> as_float("2.5"), as_float(None), as_float("空")
     (2.5, None, None)
     """
-    if _is_missing(obj) or isinstance(obj, bool):
+    if _is_missing(obj):
         return None
     try:
         return float(obj)  # type: ignore[arg-type]

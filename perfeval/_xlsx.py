@@ -41,6 +41,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ._format import DECIMALS, exact_sum, fmt_trim
 from perfeval._errors import check_sheet_rows
+from perfeval._values import as_float, is_missing
 
 __all__ = [
     "export_xlsx",
@@ -182,13 +183,7 @@ def _atomic_workbook(path: str | os.PathLike[str]) -> Iterator[Workbook]:
 # --------------------------------------------------------------------------- cell helpers
 
 
-def _isna(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+_isna = is_missing  # the one NA helper set (perfeval._values)
 
 
 class _Formats:
@@ -254,13 +249,7 @@ def _fmt_number_label(value: Any) -> str:
     return fmt_trim(value, DECIMALS["score"], blank="")
 
 
-def _num(value: Any) -> float | None:
-    if _isna(value):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+_num = as_float
 
 
 def _differs(a: Any, b: Any) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfeval._schema import TABLES
+from perfeval._vocab import FINANCE_VOCABULARY
 
 # --------------------------------------------------------------------------- #
 # a grid with merged rectangles
@@ -385,23 +386,23 @@ def export_text(spec: dict, narrative: bool = True) -> str:
 
 COLUMNS = {name: TABLES[name].names for name in ("finance", "staffing", "indicators", "goals", "evaluations")}
 
-CONTROL_ITEMS = {
-    "一、部门基本支出": ("基本支出", "年度资金总额"),
-    "2、三公经费": ("三公经费", ""),
-    "公务用车购置和维护经费": ("公务用车购置和维护经费", "三公经费"),
-    "其中：公车购置": ("公务用车购置", "公务用车购置和维护经费"),
-    "公车运行维护": ("公务用车运行维护", "公务用车购置和维护经费"),
-    "公务接待": ("公务接待", "三公经费"),
-    "出国经费": ("因公出国(境)", "三公经费"),
-    "二、部门项目支出": ("项目支出", "年度资金总额"),
-    "政府采购金额": ("政府采购", ""),
+#: control-table row label -> item; the parent each item gets is the vocabulary's (perfeval._vocab)
+CONTROL_LABELS = {
+    "一、部门基本支出": "基本支出",
+    "2、三公经费": "三公经费",
+    "公务用车购置和维护经费": "公务用车购置和维护经费",
+    "其中：公车购置": "公务用车购置",
+    "公车运行维护": "公务用车运行维护",
+    "公务接待": "公务接待",
+    "出国经费": "因公出国(境)",
+    "二、部门项目支出": "项目支出",
+    "政府采购金额": "政府采购",
 }
+CONTROL_ITEMS = {label: (item, FINANCE_VOCABULARY[item] or "") for label, item in CONTROL_LABELS.items()}
 SPLIT_ITEMS = {"其中：一般公共预算": "一般公共预算", "政府性基金拨款": "政府性基金",
                "纳入管理的非税收入拨款": "纳入管理的非税收入", "其他资金": "其他资金", "基本支出": "基本支出",
                "其中：人员经费": "人员经费", "公用经费": "公用经费", "项目支出": "项目支出"}
-PARENTS = {"一般公共预算": "年度资金总额", "政府性基金": "年度资金总额", "纳入管理的非税收入": "年度资金总额",
-           "其他资金": "年度资金总额", "基本支出": "年度资金总额", "人员经费": "基本支出", "公用经费": "基本支出",
-           "项目支出": "年度资金总额"}
+PARENTS = {item: FINANCE_VOCABULARY[item] for item in SPLIT_ITEMS.values()}
 
 
 def _v(s: str) -> str:

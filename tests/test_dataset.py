@@ -236,3 +236,16 @@ def test_datasets_compare_by_their_frames(default_ds):
     assert again == default_ds and not (again != default_ds)
     assert default_ds != default_ds.subset(["hyx-wxb"])
     assert default_ds != "not a dataset"
+
+
+def test_public_frames_use_one_string_dtype(default_ds):
+    from perfeval._dataset import STR
+
+    frames = {**{f"ds.{k}": v for k, v in default_ds.tables().items()},
+              "metrics": perfeval.metrics(default_ds), "findings": perfeval.check(default_ds)}
+    card = perfeval.rescore(default_ds)
+    frames.update({"card.indicators": card.indicators, "card.categories": card.categories, "card.totals": card.totals})
+    for label, df in frames.items():
+        for col in df.columns:
+            dt = df[col].dtype
+            assert dt == STR or not (pd.api.types.is_string_dtype(dt) or dt == object), (label, col, dt)
