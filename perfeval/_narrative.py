@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._dataset import STR
 from ._markup import md_escape
+from ._values import at_most
 
 __all__ = [
     "md_escape",
@@ -225,7 +226,7 @@ def department_summary(
               f"实际在职{w.count('staff_actual', v('staff_actual'), '人')}")
         if v("staff_control_rate") is not None:
             rate = float(v("staff_control_rate"))
-            judge = "未超编" if rate <= 1 else "超编"
+            judge = "未超编" if at_most(rate, 1) else "超编"
             w.add(f"，财政供养人员控制率{w.pct('staff_control_rate', rate)}（{judge}）")
         elif v("staff_quota") is not None and float(v("staff_quota")) == 0:
             w.add("，编制数为0，财政供养人员控制率无法测算")

@@ -41,7 +41,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ._format import DECIMALS, exact_sum, fmt_trim
 from perfeval._errors import check_sheet_rows
-from perfeval._values import as_float, is_missing
+from perfeval._values import as_float, differs, is_missing
 
 __all__ = [
     "export_xlsx",
@@ -258,7 +258,7 @@ def _differs(a: Any, b: Any) -> bool:
         return False
     if x is None or y is None:
         return True
-    return abs(x - y) > _TOL
+    return differs(x, y, _TOL)
 
 
 # --------------------------------------------------------------------------- context

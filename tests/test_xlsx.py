@@ -566,3 +566,12 @@ def test_libreoffice_opens_every_workbook(seed_book, compare_book, hostile_book,
         pdf = outdir / (Path(book).stem + ".pdf")
         assert pdf.exists(), f"{book.name}: {proc.stdout} {proc.stderr}"
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 1000
+
+
+def test_a_table_past_the_sheet_row_limit_is_refused_not_dropped(default_ds, tmp_path, monkeypatch):
+    import perfeval._errors as errors
+
+    monkeypatch.setattr(errors, "EXCEL_MAX_ROWS", 5)  # the same rule as at 1,048,576 rows, on a small dataset
+    with pytest.raises(errors.SheetTooLargeError, match="超过 Excel 每张工作表 5 行的上限"):
+        export_xlsx(default_ds, tmp_path / "all.xlsx")
+    assert not (tmp_path / "all.xlsx").exists()
