@@ -6,7 +6,7 @@ The public API is a handful of names re-exported lazily from private modules
 - :func:`load`, :class:`Dataset`, :func:`save_dataset` — datasets (``_dataset``)
 - :func:`parse_value`, :func:`parse_number` — target/achieved text (``_values``)
 - :func:`metrics`, :func:`item_metrics`, :func:`yoy`, :func:`composition` (``_metrics``)
-- :func:`load_framework`, :func:`list_frameworks`, :func:`rescore` (``_scoring``)
+- :func:`load_framework`, :func:`list_frameworks` (``_framework``), :func:`rescore` (``_scoring``)
 - :func:`check`, :data:`CATALOGUE` — audit findings (``_checks``)
 - :func:`read_report`, :func:`import_reports` — reading the reports (``_import``)
 - :func:`export_xlsx` — Excel workbooks (``_xlsx``)
@@ -34,9 +34,9 @@ _LAZY: dict[str, str] = {
     "item_metrics": "_metrics",
     "yoy": "_metrics",
     "composition": "_metrics",
-    "Framework": "_scoring",
-    "load_framework": "_scoring",
-    "list_frameworks": "_scoring",
+    "Framework": "_framework",
+    "load_framework": "_framework",
+    "list_frameworks": "_framework",
     "rescore": "_scoring",
     "Scorecard": "_scoring",
     "check": "_checks",

@@ -34,7 +34,7 @@ from perfeval._framework import (  # re-exported: perfeval._scoring was their ho
     load_framework,
 )
 from perfeval._format import exact_sum
-from perfeval._values import UNIT_FACTORS, as_float, at_least, at_most, compare, convert_unit, is_missing
+from perfeval._values import as_float, at_least, at_most, compare, convert_unit, is_missing
 from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, norm_label
 
 __all__ = [  # the framework names stay importable from here, their former home
