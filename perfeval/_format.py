@@ -30,6 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from perfeval._values import is_missing
+
 __all__ = [
     "DECIMALS", "COLUMN_KINDS", "MISSING", "is_blank", "decimals_of", "exact_sum", "round_kind",
     "round_frame", "fmt_number", "fmt_trim", "fmt_wan", "fmt_signed_wan", "fmt_pct", "fmt_score",
@@ -62,20 +64,8 @@ COLUMN_KINDS: dict[str, str] = {
 }
 
 
-def is_blank(x: Any) -> bool:
-    """True for ``None``, ``NA``, ``NaN`` and ``NaT``.
-
-    Examples
-    --------
-    >>> is_blank(None), is_blank(pd.NA), is_blank(float("nan")), is_blank(0)
-    (True, True, True, False)
-    """
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
+#: True for ``None``, ``NA``, ``NaN`` and ``NaT``: the one NA helper (:func:`perfeval._values.is_missing`).
+is_blank = is_missing
 
 
 def _stored_decimals(kind: str) -> int:
