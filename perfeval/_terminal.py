@@ -193,7 +193,11 @@ def wrap_text(value: str, width: int) -> str:
                     carry.insert(0, lines[-1].pop())
                 while lines[-1] and (lines[-1][-1] == " " or lines[-1][-1][-1:] in _NO_END) and len(lines[-1]) > 1:
                     carry.insert(0, lines[-1].pop())
-                lines.append([t for t in carry if t != " "])
+                carry = [t for t in carry if t != " "]
+                if sum(_cells(t) for t in carry) + w > width:  # no room to carry: break plainly
+                    lines[-1].extend(carry)
+                    carry = []
+                lines.append(carry)
                 used = sum(_cells(t) for t in lines[-1])
             while w > width:  # longer than a line: fold
                 room = width - used
