@@ -18,11 +18,16 @@ from typing import Any
 
 __all__ = ["md_escape", "defang_html"]
 
-# ASCII punctuation that Markdown (CommonMark, GFM tables, nbconvert's math) may
-# read as syntax. Each is backslash-escaped; CommonMark renders ``\x`` as ``x``
-# for every ASCII punctuation ``x``. ``&``, ``<`` and ``>`` become HTML entities
-# instead, so no raw HTML (tags, comments, autolinks) survives.
-_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$^=:\"'/?@%;,])")
+# ASCII punctuation that Markdown (CommonMark, GFM tables and strikethrough,
+# nbconvert's math) reads as syntax anywhere in a line: each is backslash-escaped
+# (CommonMark renders ``\x`` as ``x`` for every ASCII punctuation ``x``). ``&``,
+# ``<`` and ``>`` become HTML entities instead, so no raw HTML (tags, comments,
+# autolinks) survives; ``:`` is escaped so that no bare ``http://`` becomes a link,
+# ``(`` and ``)`` so that ``\\(`` never opens math. ``.``, ``-``, ``+`` only matter where a block starts
+# (lists, thematic breaks) and are escaped there, so numbers such as 85.8361 and
+# -3.5 stay as they are in the Markdown source.
+_MD_PUNCT = re.compile(r"([\\`*_\[\]()#|~$^=:])")
+_BLOCK_START = re.compile(r"^([ \t]*)(?:([-+])|(\d{1,9})([.)]))")
 # Line and paragraph breaks would start a new block (a heading, a list, a quote).
 _BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
@@ -38,9 +43,9 @@ def md_escape(text: Any) -> str:
     Examples
     --------
     >>> print(md_escape("# 标题 <b>粗</b> *强调* | 表"))
-    \\# 标题 &lt;b&gt;粗&lt;\\/b&gt; \\*强调\\* \\| 表
-    >>> md_escape("网信办")
-    '网信办'
+    \\# 标题 &lt;b&gt;粗&lt;/b&gt; \\*强调\\* \\| 表
+    >>> print(md_escape("1. 执行率99.56%，减少-3.5万元"))
+    1\\. 执行率99.56%，减少-3.5万元
     """
     if text is None:
         return ""
@@ -49,6 +54,7 @@ def md_escape(text: Any) -> str:
     # Escape punctuation outside the entities just produced (&lt; &gt; &amp;).
     parts = re.split(r"(&(?:lt|gt|amp);)", s)
     s = "".join(p if i % 2 else _MD_PUNCT.sub(r"\\\1", p) for i, p in enumerate(parts))
+    s = _BLOCK_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), s)
     # Leading indentation would make an indented code block: keep it as entities.
     stripped = s.lstrip(" \t")
     return "&#32;" * (len(s) - len(stripped)) + stripped

@@ -29,6 +29,7 @@ HOSTILE = [
     "    缩进成代码块",
     "\\ 反斜杠 \\\\ 结尾\\",
     "![图](http://127.0.0.1:9/x.png)",
+    "- 项", "+ 项", "3) 项", "---", "12. 项", "  * 项", "***", "___", "===",
 ]
 
 
@@ -73,6 +74,8 @@ def test_escaped_text_inside_a_heading_and_a_quote_stays_inside():
 def test_md_escape_blank_and_plain():
     assert md_escape(None) == ""
     assert md_escape("网信办2021年度") == "网信办2021年度"
+    # numbers stay readable in the Markdown source (exported notebooks, tests)
+    assert md_escape("执行率99.56%，减少-3.5万元（2021.12）") == "执行率99.56%，减少-3.5万元（2021.12）"
 
 
 def test_narrative_markdown_is_escaped_text_is_not():

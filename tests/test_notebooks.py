@@ -131,7 +131,7 @@ def test_department_narrative_numbers_equal_metrics(executed, lib):
     ds, m = lib["ds"], lib["m"]
     expected = department_summary(ds, "hyx-wxb", 2021, metrics=m, scorecard=lib["sc"],
                                   findings=lib["findings"])
-    assert text == expected.text
+    assert text == expected.markdown  # the notebook shows the narrative escaped for Markdown
     row = m[(m["dept_id"] == "hyx-wxb") & (m["year"] == 2021)].iloc[0]
     for key in ("budget_initial", "budget_adjusted", "actual", "execution_rate", "carryover",
                 "personnel", "public", "basic", "prior_actual", "yoy_change", "yoy_rate",
@@ -151,7 +151,7 @@ def test_comparison_narrative_numbers_equal_metrics(executed, lib):
     # year=None picks the year with the most departments: 2021 (seed + examples)
     assert "## 2021年度 · 6个部门" in _markdown_texts(nb)
     expected = comparison_summary(ds, 2021, None, metrics=m, scorecard=lib["sc"])
-    assert text == expected.text
+    assert text == expected.markdown
     m21 = m[m["year"] == 2021]
     assert expected.facts["execution_rate_max"] == pytest.approx(float(m21["execution_rate"].max()))
     assert expected.facts["per_capita_min"] == pytest.approx(float(m21["per_capita_actual"].min()))
