@@ -187,8 +187,12 @@ def metrics(ds: Dataset) -> pd.DataFrame:
     >>> round(float(m["execution_rate"]), 6), round(float(m["carryover"]), 4), round(float(m["staff_control_rate"]), 4)
     (0.995573, 0.38, 0.6316)
     """
+    return _metrics_from_items(ds, item_metrics(ds))
+
+
+def _metrics_from_items(ds: Dataset, im: pd.DataFrame) -> pd.DataFrame:
+    """:func:`metrics` from an already computed :func:`item_metrics` (one pass for both)."""
     keys = ds.dept_years()[["dept_id", "year"]]
-    im = item_metrics(ds)
 
     def pick(item: str, cols: dict[str, str]) -> pd.DataFrame:
         sub = im[im["item"] == item][["dept_id", "year", *cols]].rename(columns=cols)

@@ -1,0 +1,223 @@
+"""The analysis of a dataset, computed once and sliced by department-year.
+
+:func:`analyse` computes everything the reports show -- metrics, item metrics, the
+re-scored scorecard and the audit findings -- in one pass over the whole dataset
+and returns an :class:`Analysis`. Reports, workbooks and the CLI take their
+department's part with :meth:`Analysis.slice` (department and/or year, like
+:meth:`Dataset.subset`) or :meth:`Analysis.scope` (what one report needs: a
+department's years plus every department's report year and the year before).
+Slicing uses a (dept_id, year) -> row-positions index built once, so it costs the
+size of the slice, not of the dataset.
+
+A batch (``perfeval report``/``compare``/``trends``/``all``) analyses once and hands
+each notebook its scope as a pickle (:meth:`Analysis.write`, the notebook's
+``analysis`` parameter); a notebook run on its own calls
+``analyse(ds, framework, dept_id=…, year=…)``, which computes only that scope.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._dataset import TABLE_ORDER, Dataset, atomic_write_bytes
+
+__all__ = ["Analysis", "analyse"]
+
+_KEY = ["dept_id", "year"]
+
+
+def _as_set(x: Any, cast: Any) -> set[Any] | None:
+    if x is None:
+        return None
+    if isinstance(x, (str, int, np.integer)):
+        return {cast(x)}
+    return {cast(v) for v in x}
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Metrics, item metrics, scorecard and findings of one dataset, indexed by department-year.
+
+    Attributes
+    ----------
+    dataset
+        The :class:`~perfeval.Dataset` analysed (its slice, for a sliced analysis).
+    framework
+        The framework argument the analysis was computed with (``None``: each
+        department-year's own, else ``national_2020``).
+    metrics, item_metrics
+        :func:`perfeval.metrics` and :func:`perfeval.item_metrics`.
+    scorecard
+        :func:`perfeval.rescore` (``indicators``, ``categories``, ``totals``).
+    findings
+        :func:`perfeval.check`.
+
+    Values in a slice are those of the whole analysis: a YoY change keeps the
+    previous year's actual even when that year is outside the slice.
+
+    Examples
+    --------
+    >>> import perfeval
+    >>> a = perfeval.analyse(perfeval.load())
+    >>> one = a.slice("hyx-wxb", 2021)
+    >>> len(one.metrics), set(one.findings["dept_id"]) <= {"hyx-wxb"}
+    (1, True)
+    """
+
+    dataset: Dataset
+    framework: Any
+    metrics: pd.DataFrame
+    item_metrics: pd.DataFrame
+    scorecard: Any
+    findings: pd.DataFrame
+    _index: dict[str, dict[tuple[str, int], np.ndarray]] = field(default_factory=dict, repr=False)
+
+    # -- frames by name -----------------------------------------------------
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        out = {f"ds.{n}": getattr(self.dataset, n) for n in TABLE_ORDER if n != "departments"}
+        out.update({
+            "metrics": self.metrics, "item_metrics": self.item_metrics, "findings": self.findings,
+            "card.indicators": self.scorecard.indicators, "card.categories": self.scorecard.categories,
+            "card.totals": self.scorecard.totals,
+        })
+        return out
+
+    def _positions(self, name: str, df: pd.DataFrame) -> dict[tuple[str, int], np.ndarray]:
+        idx = self._index.get(name)
+        if idx is None:
+            if len(df):
+                groups = df.groupby(_KEY, sort=False, dropna=False).indices
+                idx = {(str(d), -1 if pd.isna(y) else int(y)): pos for (d, y), pos in groups.items()}
+            else:
+                idx = {}
+            self._index[name] = idx  # the dataclass is frozen; the index is a cache inside it
+        return idx
+
+    def keys(self) -> list[tuple[str, int]]:
+        """Every (dept_id, year) with a fact, sorted."""
+        found: set[tuple[str, int]] = set()
+        for name, df in self._frames().items():
+            found.update(k for k in self._positions(name, df) if k[1] != -1)
+        return sorted(found)
+
+    # -- slicing ------------------------------------------------------------
+    def _take(self, want: set[tuple[str, int]], depts: set[str] | None) -> Analysis:
+        frames: dict[str, pd.DataFrame] = {}
+        for name, df in self._frames().items():
+            idx = self._positions(name, df)
+            parts = [idx[k] for k in want if k in idx]
+            if depts is not None:  # rows without a year stay with their department
+                parts += [pos for (d, y), pos in idx.items() if y == -1 and d in depts]
+            pos = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
+            frames[name] = df.take(pos).reset_index(drop=True)
+        deps = self.dataset.departments
+        if depts is not None:
+            deps = deps[deps["dept_id"].isin(sorted(depts))].reset_index(drop=True)
+        ds = replace(self.dataset, departments=deps,
+                     **{n: frames[f"ds.{n}"] for n in TABLE_ORDER if n != "departments"})
+        card = replace(self.scorecard, indicators=frames["card.indicators"],
+                       categories=frames["card.categories"], totals=frames["card.totals"])
+        return Analysis(ds, self.framework, frames["metrics"], frames["item_metrics"], card, frames["findings"])
+
+    def slice(self, dept_id: str | Iterable[str] | None = None,
+              year: int | Iterable[int] | None = None) -> Analysis:
+        """The analysis of some departments and/or years (both given: their intersection).
+
+        Like :meth:`Dataset.subset`: ``dept_id`` also restricts ``dataset.departments``.
+        """
+        ids = _as_set(dept_id, str)
+        yrs = _as_set(year, int)
+        want = {k for k in self.keys() if (ids is None or k[0] in ids) and (yrs is None or k[1] in yrs)}
+        return self._take(want, ids)
+
+    def scope(self, dept_id: str | Iterable[str] | None = None, year: int | None = None) -> Analysis:
+        """What a report needs: the departments' every year, and every department's ``year`` and ``year − 1``.
+
+        ``scope("hyx-wxb", 2021)`` serves the department report (its history, its
+        peers in 2021 for the ranking); ``scope(year=2021)`` the comparison;
+        ``scope(["a", "b"])`` the trends of two departments.
+        """
+        ids = _as_set(dept_id, str)
+        y = None if year is None else int(year)
+        if ids is None and y is None:
+            return self
+        want = {k for k in self.keys()
+                if (ids is not None and k[0] in ids) or (y is not None and k[1] in (y, y - 1))}
+        depts = None if y is not None else ids
+        return self._take(want, depts)
+
+    # -- hand-over between processes ---------------------------------------
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Pickle the analysis to ``path`` (atomically) for a notebook of the same perfeval."""
+        buf = io.BytesIO()
+        pickle.dump(replace(self, _index={}), buf, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write_bytes(path, buf.getvalue())
+        return Path(path)
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> Analysis:
+        """Read an analysis written by :meth:`write` (only files perfeval wrote: pickle runs code)."""
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)  # noqa: S301 - our own temp file, written by the batch
+        if not isinstance(obj, cls):
+            raise TypeError(f"{path} 不是 perfeval 分析结果文件")
+        return obj
+
+
+def analyse(ds: Dataset, framework: Any = None, *, dept_id: str | Iterable[str] | None = None,
+            year: int | None = None) -> Analysis:
+    """Compute metrics, item metrics, scorecard and findings of ``ds`` once.
+
+    Parameters
+    ----------
+    ds
+        A loaded :class:`~perfeval.Dataset`.
+    framework
+        Framework id, TOML path or :class:`~perfeval.Framework` for department-years
+        whose ``evaluations.framework`` is blank (``None``: ``national_2020``).
+    dept_id, year
+        Compute only what a report needs (see :meth:`Analysis.scope`): the
+        departments' every year and every department's ``year`` and ``year − 1``.
+        Omitted: the whole dataset.
+
+    Returns
+    -------
+    Analysis
+    """
+    from ._checks import check
+    from ._metrics import _metrics_from_items, item_metrics
+    from ._scoring import rescore
+
+    if dept_id is not None or year is not None:
+        ds = _scope_dataset(ds, dept_id, year)
+    items = item_metrics(ds)
+    m = _metrics_from_items(ds, items)
+    card = rescore(ds, framework)
+    findings = check(ds, framework, scorecard=card)
+    return Analysis(ds, framework, m, items, card, findings)
+
+
+def _scope_dataset(ds: Dataset, dept_id: str | Iterable[str] | None, year: int | None) -> Dataset:
+    ids = _as_set(dept_id, str)
+    y = None if year is None else int(year)
+    frames = {}
+    for name in TABLE_ORDER:
+        df = getattr(ds, name)
+        if name == "departments":
+            frames[name] = df if y is not None or ids is None else df[df["dept_id"].isin(sorted(ids))].reset_index(drop=True)
+            continue
+        mask = pd.Series(False, index=df.index)
+        if ids is not None:
+            mask |= df["dept_id"].isin(sorted(ids))
+        if y is not None:
+            mask |= df["year"].isin([y, y - 1]).fillna(False).astype(bool)
+        frames[name] = df[mask.to_numpy(dtype=bool)].reset_index(drop=True)
+    return replace(ds, **frames)
