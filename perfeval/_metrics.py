@@ -135,7 +135,11 @@ def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:
     Columns ``dept_id, item, year, actual, prior_actual, yoy_change, yoy_rate``;
     only years whose actual is known. ``items=None`` means every item.
     """
-    m = item_metrics(ds)
+    return yoy_from_items(item_metrics(ds), items)
+
+
+def yoy_from_items(m: pd.DataFrame, items: list[str] | None = None) -> pd.DataFrame:
+    """:func:`yoy` from an already computed :func:`item_metrics` frame."""
     if items is not None:
         m = m[m["item"].isin(items)]
     m = m[m["actual"].notna()]
@@ -235,4 +239,4 @@ def _metrics_from_items(ds: Dataset, im: pd.DataFrame) -> pd.DataFrame:
     return df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
 
 
-__all__ = ["metrics", "item_metrics", "yoy", "composition", "rolled_up", "METRIC_COLUMNS"]
+__all__ = ["metrics", "item_metrics", "yoy", "yoy_from_items", "composition", "rolled_up", "METRIC_COLUMNS"]
