@@ -139,20 +139,32 @@ class Analysis:
         return self._take(want, ids)
 
     def scope(self, dept_id: str | Iterable[str] | None = None, year: int | None = None) -> Analysis:
-        """What a report needs: the departments' every year, and every department's ``year`` and ``year − 1``.
+        """What one report needs, so that its cost does not grow with the dataset.
 
-        ``scope("hyx-wxb", 2021)`` serves the department report (its history, its
-        peers in 2021 for the ranking); ``scope(year=2021)`` the comparison;
-        ``scope(["a", "b"])`` the trends of two departments.
+        ``scope(dept_id, year)``, the department report: everything about the
+        department (every year), plus its peers' ``year`` rows of ``metrics`` and
+        ``scorecard.totals`` (enough to rank it among them). ``scope(year=…)``,
+        the comparison: every department's ``year`` and ``year − 1`` (for YoY).
+        ``scope(dept_ids)``, the trends: those departments, every year.
         """
         ids = _as_set(dept_id, str)
         y = None if year is None else int(year)
         if ids is None and y is None:
             return self
-        want = {k for k in self.keys()
-                if (ids is not None and k[0] in ids) or (y is not None and k[1] in (y, y - 1))}
-        depts = None if y is not None else ids
-        return self._take(want, depts)
+        keys = self.keys()
+        if ids is None:
+            return self._take({k for k in keys if k[1] in (y, y - 1)}, None)
+        own = self._take({k for k in keys if k[0] in ids}, ids)
+        if y is None:
+            return own
+        peers = {k for k in keys if k[1] == y and k[0] not in ids}
+        if not peers:
+            return own
+        extra = self._take(peers, None)
+        metrics = pd.concat([own.metrics, extra.metrics]).sort_values(_KEY, kind="stable", ignore_index=True)
+        totals = pd.concat([own.scorecard.totals, extra.scorecard.totals]).sort_values(
+            _KEY, kind="stable", ignore_index=True)
+        return replace(own, metrics=metrics, scorecard=replace(own.scorecard, totals=totals), _index={})
 
     # -- hand-over between processes ---------------------------------------
     def write(self, path: str | os.PathLike[str]) -> Path:
@@ -184,9 +196,9 @@ def analyse(ds: Dataset, framework: Any = None, *, dept_id: str | Iterable[str] 
         Framework id, TOML path or :class:`~perfeval.Framework` for department-years
         whose ``evaluations.framework`` is blank (``None``: ``national_2020``).
     dept_id, year
-        Compute only what a report needs (see :meth:`Analysis.scope`): the
-        departments' every year and every department's ``year`` and ``year − 1``.
-        Omitted: the whole dataset.
+        Compute only what one report needs and return :meth:`Analysis.scope` of
+        it: the departments' every year, and every department's ``year`` and
+        ``year − 1``. Omitted: the whole dataset.
 
     Returns
     -------
@@ -196,13 +208,15 @@ def analyse(ds: Dataset, framework: Any = None, *, dept_id: str | Iterable[str] 
     from ._metrics import _metrics_from_items, item_metrics
     from ._scoring import rescore
 
-    if dept_id is not None or year is not None:
+    scoped = dept_id is not None or year is not None
+    if scoped:
         ds = _scope_dataset(ds, dept_id, year)
     items = item_metrics(ds)
     m = _metrics_from_items(ds, items)
     card = rescore(ds, framework)
     findings = check(ds, framework, scorecard=card)
-    return Analysis(ds, framework, m, items, card, findings)
+    out = Analysis(ds, framework, m, items, card, findings)
+    return out.scope(dept_id, year) if scoped else out
 
 
 def _scope_dataset(ds: Dataset, dept_id: str | Iterable[str] | None, year: int | None) -> Dataset:

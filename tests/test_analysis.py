@@ -73,14 +73,24 @@ def test_report_scope_computed_alone_equals_the_batch_scope(ds, full):
     dept = ds.departments["dept_id"].iloc[1]
     alone = analyse(ds, dept_id=dept, year=2023)
     batch = full.scope(dept, 2023)
-    assert set(batch.metrics["year"]) == {2021, 2022, 2023}
-    assert set(batch.metrics.loc[batch.metrics["dept_id"] != dept, "year"]) == {2022, 2023}
-    for name, df in _frames(batch).items():
-        other = _frames(alone)[name]
-        if name in ("metrics", "item_metrics"):  # peers' 2022 YoY needs 2021, outside the report's scope
-            keep = (df["dept_id"] == dept) | (df["year"] == 2023)
-            df, other = df[keep], other[(other["dept_id"] == dept) | (other["year"] == 2023)]
-        pd.testing.assert_frame_equal(df.reset_index(drop=True), other.reset_index(drop=True), obj=name)
+    _same(alone, batch)
+    # the department's every year; its peers only as far as ranking it needs
+    assert set(batch.metrics.loc[batch.metrics["dept_id"] == dept, "year"]) == {2021, 2022, 2023}
+    assert set(batch.metrics.loc[batch.metrics["dept_id"] != dept, "year"]) == {2023}
+    assert len(batch.metrics) == len(ds.departments) + 2
+    assert set(batch.scorecard.totals["dept_id"]) == set(ds.departments["dept_id"])
+    assert set(batch.findings["dept_id"]) == {dept} and set(batch.dataset.indicators["dept_id"]) == {dept}
+    peers = perfeval.metrics(ds).query("year == 2023").reset_index(drop=True)
+    pd.testing.assert_frame_equal(batch.metrics.query("year == 2023").reset_index(drop=True), peers)
+
+
+def test_comparison_and_trends_scopes(ds, full):
+    year = full.scope(year=2023)
+    assert set(year.metrics["year"]) == {2022, 2023} and set(year.findings["year"]) <= {2022, 2023}
+    _same(analyse(ds, year=2023).slice(year=2023), year.slice(year=2023))
+    two = list(ds.departments["dept_id"][:2])
+    _same(full.scope(two), analyse(ds.subset(dept_ids=two)))
+    assert full.scope() is full
 
 
 def test_write_and_read_round_trip(full, tmp_path):
