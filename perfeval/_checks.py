@@ -19,7 +19,7 @@ import pandas as pd
 from perfeval._dataset import STR
 from perfeval._format import fmt_pct, fmt_wan
 from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
-from perfeval._scoring import _finance_lookup, execution_rate, rescore
+from perfeval._scoring import _by_key, _finance_lookup, execution_rate, rescore
 from perfeval._values import as_float as _val
 from perfeval._values import at_least, at_most, differs
 from perfeval._values import is_missing as _isna
@@ -400,10 +400,11 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
                       fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
     if cats.empty:
         return
+    by_cat = {(str(d), int(y), str(c)): g for (d, y, c), g in ind.groupby(["dept_id", "year", "category"], sort=False)}
     for c in cats.itertuples(index=False):
         fw = fw_of(c.dept_id, c.year)
         tol = fw.tolerance.score
-        part = ind[(ind["dept_id"] == c.dept_id) & (ind["year"] == c.year) & (ind["category"] == c.level1)]
+        part = by_cat.get((str(c.dept_id), int(c.year), str(c.level1)), ind.iloc[:0])
         if part.empty:
             continue
         span = _rows_span(part["source"], part["source_row"])
@@ -433,13 +434,14 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
     ind = card.indicators
     totals = {(str(t.dept_id), int(t.year)): t for t in card.totals.itertuples(index=False)}
     finance = _finance_lookup(ds)
+    by_key = _by_key(ind)
     for e in ev.itertuples(index=False):
         key = (str(e.dept_id), int(e.year))
         fw = fw_of(*key)
         tol = fw.tolerance
         where = _at(e)
         t = totals.get(key)
-        part = ind[(ind["dept_id"] == key[0]) & (ind["year"] == key[1])]
+        part = by_key.get(key, ind.iloc[:0])
         total_rep = _val(e.total_score)
         exec_rep = _val(e.execution_score)
         exec_w = _val(e.execution_weight)
