@@ -439,8 +439,14 @@ def _finish_departments(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(is_example=text.str.contains("示例", regex=False).astype(bool))
 
 
+def _canonical_items(values: Iterable[object]) -> dict[str, str]:
+    """canonical_item of each distinct label, computed once (a province repeats a few dozen labels)."""
+    return {v: canonical_item(v) for v in set(values) if isinstance(v, str)}
+
+
 def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
-    items = [canonical_item(i) if isinstance(i, str) else i for i in df["item"]]
+    canon = _canonical_items([*df["item"], *df["parent"]])
+    items = [canon[i] if isinstance(i, str) else i for i in df["item"]]
     parents_in = list(df["parent"])
     parents: list[str | None] = []
     present: dict[tuple[object, object], set[str]] = {}
@@ -449,7 +455,7 @@ def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFra
             present.setdefault((d, y), set()).add(i)
     for k, (d, y, item, parent) in enumerate(zip(df["dept_id"], df["year"], items, parents_in)):
         if isinstance(parent, str) and parent:
-            parents.append(canonical_item(parent))
+            parents.append(canon[parent])
         elif item in FINANCE_VOCABULARY:
             parents.append(default_parent(item, present.get((d, y), set())))
         else:
