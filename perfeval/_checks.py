@@ -544,10 +544,14 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
     fin = ds.finance
     if fin.empty:
         return
-    for (dept, year), grp in fin.groupby(["dept_id", "year"], sort=True):
+    fin_rows: dict[tuple[str, int], list[Any]] = {}
+    for r in fin.itertuples(index=False):  # one pass, not a frame and a row class per department-year
+        if not _isna(r.dept_id) and not _isna(r.year):
+            fin_rows.setdefault((str(r.dept_id), int(r.year)), []).append(r)
+    for (dept, year) in sorted(fin_rows):
         fw = fw_of(dept, year)
         tol = fw.tolerance.money
-        rows = {_clean_name(r.item): r for r in grp.itertuples(index=False)}
+        rows = {_clean_name(r.item): r for r in fin_rows[(dept, year)]}
         kids: dict[str, dict[str, str]] = {}
         for name, r in rows.items():
             parent = None if _isna(r.parent) else _clean_name(r.parent)
