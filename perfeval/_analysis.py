@@ -102,11 +102,25 @@ class Analysis:
         return idx
 
     def keys(self) -> list[tuple[str, int]]:
-        """Every (dept_id, year) with a fact, sorted."""
-        found: set[tuple[str, int]] = set()
-        for name, df in self._frames().items():
-            found.update(k for k in self._positions(name, df) if k[1] != -1)
-        return sorted(found)
+        """Every (dept_id, year) with a fact, sorted (computed once)."""
+        cached = self._index.get("__keys__")
+        if cached is None:
+            found: set[tuple[str, int]] = set()
+            for name, df in self._frames().items():
+                found.update(k for k in self._positions(name, df) if k[1] != -1)
+            cached = self._index["__keys__"] = {"keys": sorted(found), "set": found}  # type: ignore[assignment]
+        return list(cached["keys"])  # type: ignore[index]
+
+    def has(self, dept_id: str, year: int) -> bool:
+        """Whether the department has any fact in ``year``."""
+        self.keys()
+        return (str(dept_id), int(year)) in self._index["__keys__"]["set"]  # type: ignore[index]
+
+    def _undated(self, name: str, df: pd.DataFrame) -> list[tuple[str, int]]:
+        key = f"__undated__{name}"
+        if key not in self._index:
+            self._index[key] = {k: k for k in self._positions(name, df) if k[1] == -1}  # type: ignore[assignment]
+        return list(self._index[key])
 
     # -- slicing ------------------------------------------------------------
     def _take(self, want: set[tuple[str, int]], depts: set[str] | None) -> Analysis:
@@ -115,7 +129,7 @@ class Analysis:
             idx = self._positions(name, df)
             parts = [idx[k] for k in want if k in idx]
             if depts is not None:  # rows without a year stay with their department
-                parts += [pos for (d, y), pos in idx.items() if y == -1 and d in depts]
+                parts += [idx[k] for k in self._undated(name, df) if k[0] in depts]
             pos = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
             frames[name] = df.take(pos).reset_index(drop=True)
         deps = self.dataset.departments

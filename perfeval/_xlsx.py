@@ -1054,7 +1054,8 @@ def export_department_xlsx(
     ValueError
         If the department or the year is not in the dataset.
     """
-    _check_dept_year(ds, dept_id, int(year))
+    if analysis is None or not analysis.has(dept_id, year):
+        _check_dept_year(ds, dept_id, int(year))  # the analysis knows every department-year with a fact
     return _export_keys(ds, path, [(str(dept_id), int(year))], framework, analysis)
 
 

@@ -67,6 +67,8 @@ def test_slice_by_year_and_lists(full):
     two = full.slice(list(full.dataset.departments["dept_id"][:2]), [2021, 2022])
     assert len(two.metrics) == 4
     assert full.slice("nobody").metrics.empty
+    first = full.dataset.departments["dept_id"].iloc[0]
+    assert full.has(first, 2021) and not full.has(first, 1999) and not full.has("nobody", 2021)
 
 
 def test_report_scope_computed_alone_equals_the_batch_scope(ds, full):
