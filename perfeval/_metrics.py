@@ -32,6 +32,25 @@ def _div(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a / b.where(b != 0)).astype("Float64")
 
 
+def _groups(df: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[tuple[str, int], dict[str, list]]]:
+    """``df``'s rows by (dept_id, year), sorted, each group a dict of column lists.
+
+    One pass over the columns instead of a DataFrame per group (what ``groupby``
+    iteration builds); NA keys are dropped as ``groupby`` drops them.
+    """
+    cols = [c for c in columns if c in df.columns]
+    buckets: dict[tuple[str, int], dict[str, list]] = {}
+    for d, y, *vals in zip(df["dept_id"], df["year"], *(df[c] for c in cols)):
+        if pd.isna(d) or pd.isna(y):
+            continue
+        g = buckets.get((d, int(y)))
+        if g is None:
+            g = buckets[(d, int(y))] = {c: [] for c in cols}
+        for c, v in zip(cols, vals):
+            g[c].append(None if v is pd.NA else v)
+    return sorted(buckets.items(), key=lambda kv: kv[0])
+
+
 def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     """Each finance line's value, or the sum of its children when it is blank.
 
@@ -51,10 +70,10 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     """
     fin = ds.finance
     out = []
-    for (dept, year), g in fin.groupby(["dept_id", "year"], sort=True):
+    for (dept, year), g in _groups(fin, ("item", "parent", "split", column)):
         vals = dict(zip(g["item"], g[column]))
         kids: dict[str, dict[str, str]] = {}
-        splits = g["split"] if "split" in g.columns else pd.Series("", index=g.index)
+        splits = g["split"] if "split" in g else [""] * len(g["item"])
         for item, parent, split in zip(g["item"], g["parent"], splits):
             if isinstance(parent, str):
                 kids.setdefault(parent, {})[item] = split if isinstance(split, str) else ""
