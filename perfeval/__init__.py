@@ -11,6 +11,10 @@ The public API is a handful of names re-exported lazily from private modules
 - :func:`read_report`, :func:`import_reports` — reading the reports (``_import``)
 - :func:`export_xlsx` — Excel workbooks (``_xlsx``)
 - :func:`generate_examples` — seeded 示例 departments (``_examples``)
+- :func:`synth`, :func:`score_audit` — a seeded synthetic province with planted
+  contradictions and their ground truth (``_synth``)
+- :func:`analyse`, :class:`Analysis` — metrics, scorecard and findings computed once,
+  sliced by department-year (``_analysis``)
 """
 from __future__ import annotations
 
@@ -51,6 +55,10 @@ _LAZY: dict[str, str] = {
     "export_xlsx": "_xlsx",
     "write_template": "_template",
     "generate_examples": "_examples",
+    "synth": "_synth",
+    "score_audit": "_synth",
+    "analyse": "_analysis",
+    "Analysis": "_analysis",
     "DEFAULT_DATASET": "_paths",
     "EXPORTS_DIR": "_paths",
 }

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from perfeval._dataset import STR
@@ -143,6 +144,20 @@ def _where(source: object, row: object, origin: object = None) -> str:
 def _at(r: Any) -> str:
     """:func:`_where` of a frame row (``source``, ``source_row`` and ``origin`` when present)."""
     return _where(getattr(r, "source", None), getattr(r, "source_row", None), getattr(r, "origin", None))
+
+
+class _LazyRows:
+    """A group's rows by position; the frame (for the row span) is built only when a finding needs it."""
+
+    def __init__(self, frame: pd.DataFrame, positions: Any) -> None:
+        self.frame, self.positions = frame, positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __str__(self) -> str:
+        rows = self.frame.iloc[self.positions]
+        return _rows_span(rows["source"], rows["source_row"])
 
 
 def _rows_span(source: pd.Series, rows: pd.Series) -> str:
@@ -400,13 +415,15 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
                       fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
     if cats.empty:
         return
+    by_cat = {(str(d), int(y), str(c)): pos
+              for (d, y, c), pos in ind.groupby(["dept_id", "year", "category"], sort=False).indices.items()}
     for c in cats.itertuples(index=False):
         fw = fw_of(c.dept_id, c.year)
         tol = fw.tolerance.score
-        part = ind[(ind["dept_id"] == c.dept_id) & (ind["year"] == c.year) & (ind["category"] == c.level1)]
-        if part.empty:
+        pos = by_cat.get((str(c.dept_id), int(c.year), str(c.level1)))
+        if pos is None:
             continue
-        span = _rows_span(part["source"], part["source_row"])
+        part = span = _LazyRows(ind, pos)  # the row span is formatted only into a finding
         decl, wsum, rep = _val(c.declared_weight), _val(c.weight_sum), _val(c.reported_score)
         if decl is None:
             out.add("unknown_category", c.dept_id, c.year, f"绩效指标 一级指标「{c.level1}」{span}",
@@ -433,13 +450,19 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
     ind = card.indicators
     totals = {(str(t.dept_id), int(t.year)): t for t in card.totals.itertuples(index=False)}
     finance = _finance_lookup(ds)
+    by_key = {(str(d), int(y)): pos for (d, y), pos in ind.groupby(["dept_id", "year"], sort=False).indices.items()} \
+        if len(ind) else {}
+    rep_all = ind["reported_score"].to_numpy(dtype=float, na_value=np.nan) if len(ind) else np.array([])
+    weight_all = ind["weight"].to_numpy(dtype=float, na_value=np.nan) if len(ind) else np.array([])
+    none = np.array([], dtype=np.intp)
     for e in ev.itertuples(index=False):
         key = (str(e.dept_id), int(e.year))
         fw = fw_of(*key)
         tol = fw.tolerance
         where = _at(e)
         t = totals.get(key)
-        part = ind[(ind["dept_id"] == key[0]) & (ind["year"] == key[1])]
+        pos = by_key.get(key, none)
+        reported, weights = rep_all[pos], weight_all[pos]
         total_rep = _val(e.total_score)
         exec_rep = _val(e.execution_score)
         exec_w = _val(e.execution_weight)
@@ -451,28 +474,28 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
                     "执行率有分值但未填得分。")
 
         # total vs items
-        items = part["reported_score"].dropna()
+        items = reported[~np.isnan(reported)]
         if total_rep is not None and (len(items) or exec_rep is not None):
             s = float(items.sum()) + (exec_rep or 0.0)
             if differs(s, total_rep, tol.score):
-                n_missing = int(part["reported_score"].isna().sum())
+                n_missing = int(np.isnan(reported).sum())
                 extra = f"（{n_missing}项未填得分，按0计）" if n_missing else ""
                 out.add("total_score_mismatch", *key, f"自评结果 得分{where}", _score(s), _score(total_rep),
                         f"填报总得分{_score(total_rep)}，而{len(items)}项三级指标得分"
                         f"{_score(float(items.sum()))}加执行率得分{_score(exec_rep or 0.0)}合计{_score(s)}{extra}。")
 
         # weights vs 总分
-        weights = part["weight"]
         total_w = _val(e.total_weight)
         target_w = total_w if total_w is not None else fw.total
         ew = exec_w if exec_w is not None else fw.execution.weight
-        if len(part) and weights.notna().any():
-            ws = float(weights.dropna().sum()) + ew
-            missing = int(weights.isna().sum())
+        known = weights[~np.isnan(weights)]
+        if len(pos) and len(known):
+            ws = float(known.sum()) + ew
+            missing = int(np.isnan(weights).sum())
             if (missing == 0 and differs(ws, target_w, tol.score)) or (missing > 0 and not at_most(ws, target_w, tol.score)):
                 extra = f"（另有{missing}项未填分值）" if missing else ""
                 out.add("weight_total_mismatch", *key, f"自评结果 总分{where}", _score(target_w), _score(ws),
-                        f"三级指标分值合计{_score(float(weights.dropna().sum()))}加执行率分值{_score(ew)}"
+                        f"三级指标分值合计{_score(float(known.sum()))}加执行率分值{_score(ew)}"
                         f"为{_score(ws)}{extra}，不等于总分{_score(target_w)}。")
 
         # execution rate
@@ -521,10 +544,14 @@ def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _
     fin = ds.finance
     if fin.empty:
         return
-    for (dept, year), grp in fin.groupby(["dept_id", "year"], sort=True):
+    fin_rows: dict[tuple[str, int], list[Any]] = {}
+    for r in fin.itertuples(index=False):  # one pass, not a frame and a row class per department-year
+        if not _isna(r.dept_id) and not _isna(r.year):
+            fin_rows.setdefault((str(r.dept_id), int(r.year)), []).append(r)
+    for (dept, year) in sorted(fin_rows):
         fw = fw_of(dept, year)
         tol = fw.tolerance.money
-        rows = {_clean_name(r.item): r for r in grp.itertuples(index=False)}
+        rows = {_clean_name(r.item): r for r in fin_rows[(dept, year)]}
         kids: dict[str, dict[str, str]] = {}
         for name, r in rows.items():
             parent = None if _isna(r.parent) else _clean_name(r.parent)

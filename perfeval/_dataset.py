@@ -199,6 +199,31 @@ def _read_csv_rows(path: Path) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text))]
 
 
+def _read_parquet_rows(path: Path) -> list[list[str]]:
+    """A Parquet table as rows of text (header first), like a CSV file.
+
+    Every column is read as written: numbers stored as numbers become their text
+    (``85.4561``), nulls become blank, so the same checks and ``*_raw`` columns apply
+    as for CSV.
+    """
+    pq = _pyarrow_parquet()
+    table = pq.read_table(path)
+    header = [str(n) for n in table.column_names]
+    cols = []
+    for col in table.columns:
+        values = col.to_pylist()
+        cols.append(["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in values])
+    return [header, *map(list, zip(*cols))] if cols else [header]
+
+
+def _pyarrow_parquet():  # noqa: ANN202 - module
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ImportError("读写 Parquet 数据集需要 pyarrow：请运行 pip install 'perfeval[parquet]'") from exc
+    return pq
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -225,8 +250,12 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
     """table name -> (source label, rows incl. header)."""
     found: dict[str, tuple[str, list[list[str]]]] = {}
     if path.is_dir():
-        for f in sorted(path.iterdir()):
-            if f.suffix.lower() != ".csv":
+        files = sorted(path.iterdir())
+        # a folder of .parquet files is a Parquet dataset; CSV files beside them are not read twice
+        kind = ".parquet" if any(f.suffix.lower() == ".parquet" for f in files) and not any(
+            f.suffix.lower() == ".csv" and table_for_name(f.stem) for f in files) else ".csv"
+        for f in files:
+            if f.suffix.lower() != kind:
                 continue
             table = table_for_name(f.stem)
             if table is None:
@@ -236,10 +265,13 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
                                         "每张表只有一个文件", f"表 {table} 另有文件 {found[table][0]}，本文件未读取"))
                 continue
             try:
-                found[table] = (f.name, _read_csv_rows(f))
-            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                found[table] = (f.name, _read_csv_rows(f) if kind == ".csv" else _read_parquet_rows(f))
+            except ImportError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is a reported problem
+                expected = "UTF-8（可带 BOM）或 GBK 编码的 CSV 文件" if kind == ".csv" else "可以读取的 Parquet 文件"
                 problems.append(Problem(ProblemCode.UNREADABLE_FILE.value, f.name, table, None, None, None,
-                                        "UTF-8（可带 BOM）或 GBK 编码的 CSV 文件", f"无法读取：{exc}"))
+                                        expected, f"无法读取：{type(exc).__name__}: {exc}"))
     else:
         for sheet, rows in _read_xlsx(path).items():
             table = table_for_name(sheet)
@@ -407,8 +439,14 @@ def _finish_departments(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(is_example=text.str.contains("示例", regex=False).astype(bool))
 
 
+def _canonical_items(values: Iterable[object]) -> dict[str, str]:
+    """canonical_item of each distinct label, computed once (a province repeats a few dozen labels)."""
+    return {v: canonical_item(v) for v in set(values) if isinstance(v, str)}
+
+
 def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
-    items = [canonical_item(i) if isinstance(i, str) else i for i in df["item"]]
+    canon = _canonical_items([*df["item"], *df["parent"]])
+    items = [canon[i] if isinstance(i, str) else i for i in df["item"]]
     parents_in = list(df["parent"])
     parents: list[str | None] = []
     present: dict[tuple[object, object], set[str]] = {}
@@ -417,7 +455,7 @@ def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFra
             present.setdefault((d, y), set()).add(i)
     for k, (d, y, item, parent) in enumerate(zip(df["dept_id"], df["year"], items, parents_in)):
         if isinstance(parent, str) and parent:
-            parents.append(canonical_item(parent))
+            parents.append(canon[parent])
         elif item in FINANCE_VOCABULARY:
             parents.append(default_parent(item, present.get((d, y), set())))
         else:
@@ -564,7 +602,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
     Parameters
     ----------
     path
-        A folder of CSV files (``departments.csv`` or ``部门.csv`` …) or an .xlsx
+        A folder of CSV files (``departments.csv`` or ``部门.csv`` …), a folder of
+        Parquet files with the same names (``finance.parquet`` …), or an .xlsx
         workbook whose sheets carry the same names. ``None`` loads the embedded
         default dataset (``data/default``).
 
@@ -679,12 +718,21 @@ def contract_frames(ds: Dataset) -> dict[str, pd.DataFrame]:
     return out
 
 
-def save_dataset(data: Dataset | dict[str, pd.DataFrame], folder: str | os.PathLike[str]) -> Path:
-    """Write a dataset as a CSV folder in the input contract (UTF-8, atomic per file).
+DATASET_FORMATS = ("csv", "parquet")
+
+
+def save_dataset(data: Dataset | dict[str, pd.DataFrame], folder: str | os.PathLike[str],
+                 format: str = "csv") -> Path:
+    """Write a dataset as a folder in the input contract (atomic per file).
 
     ``data`` is a :class:`Dataset` or a dict of contract frames (table name ->
-    frame with contract columns). Returns the folder.
+    frame with contract columns). ``format`` is ``"csv"`` (UTF-8) or ``"parquet"``
+    (one ``<table>.parquet`` per table, every column text as written, so
+    :func:`load` gives the same frames as from CSV; needs ``pyarrow``, the
+    ``[parquet]`` extra). Returns the folder.
     """
+    if format not in DATASET_FORMATS:
+        raise ValueError(f"不支持的数据集格式：{format}（可选：{'、'.join(DATASET_FORMATS)}）")
     frames = contract_frames(data) if isinstance(data, Dataset) else data
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -692,10 +740,27 @@ def save_dataset(data: Dataset | dict[str, pd.DataFrame], folder: str | os.PathL
         if name not in TABLES:
             continue
         cols = [c for c in TABLES[name].names if c in df.columns]
+        if format == "parquet":
+            atomic_write_bytes(folder / f"{name}.parquet", _parquet_bytes(df[cols]))
+            continue
         buf = io.StringIO()
         df[cols].to_csv(buf, index=False, lineterminator="\n")
         atomic_write_text(folder / f"{name}.csv", buf.getvalue())
     return folder
 
 
-__all__ = ["Dataset", "load", "save_dataset", "contract_frames", "atomic_write_bytes", "atomic_write_text", "TABLE_ORDER"]
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    """A contract frame as Parquet: every column text (blank -> null), no index."""
+    pq = _pyarrow_parquet()
+    import pyarrow as pa
+
+    arrays = {}
+    for c in df.columns:
+        values = [None if v is None or v is pd.NA or v != v or v == "" else str(v) for v in df[c].tolist()]
+        arrays[c] = pa.array(values, type=pa.string())
+    buf = io.BytesIO()
+    pq.write_table(pa.table(arrays), buf, compression="zstd")
+    return buf.getvalue()
+
+
+__all__ = ["Dataset", "load", "save_dataset", "DATASET_FORMATS", "contract_frames", "atomic_write_bytes", "atomic_write_text", "TABLE_ORDER"]

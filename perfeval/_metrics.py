@@ -32,6 +32,25 @@ def _div(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a / b.where(b != 0)).astype("Float64")
 
 
+def _groups(df: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[tuple[str, int], dict[str, list]]]:
+    """``df``'s rows by (dept_id, year), sorted, each group a dict of column lists.
+
+    One pass over the columns instead of a DataFrame per group (what ``groupby``
+    iteration builds); NA keys are dropped as ``groupby`` drops them.
+    """
+    cols = [c for c in columns if c in df.columns]
+    buckets: dict[tuple[str, int], dict[str, list]] = {}
+    for d, y, *vals in zip(df["dept_id"], df["year"], *(df[c] for c in cols)):
+        if pd.isna(d) or pd.isna(y):
+            continue
+        g = buckets.get((d, int(y)))
+        if g is None:
+            g = buckets[(d, int(y))] = {c: [] for c in cols}
+        for c, v in zip(cols, vals):
+            g[c].append(None if v is pd.NA else v)
+    return sorted(buckets.items(), key=lambda kv: kv[0])
+
+
 def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     """Each finance line's value, or the sum of its children when it is blank.
 
@@ -51,10 +70,10 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     """
     fin = ds.finance
     out = []
-    for (dept, year), g in fin.groupby(["dept_id", "year"], sort=True):
+    for (dept, year), g in _groups(fin, ("item", "parent", "split", column)):
         vals = dict(zip(g["item"], g[column]))
         kids: dict[str, dict[str, str]] = {}
-        splits = g["split"] if "split" in g.columns else pd.Series("", index=g.index)
+        splits = g["split"] if "split" in g else [""] * len(g["item"])
         for item, parent, split in zip(g["item"], g["parent"], splits):
             if isinstance(parent, str):
                 kids.setdefault(parent, {})[item] = split if isinstance(split, str) else ""
@@ -135,7 +154,11 @@ def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:
     Columns ``dept_id, item, year, actual, prior_actual, yoy_change, yoy_rate``;
     only years whose actual is known. ``items=None`` means every item.
     """
-    m = item_metrics(ds)
+    return yoy_from_items(item_metrics(ds), items)
+
+
+def yoy_from_items(m: pd.DataFrame, items: list[str] | None = None) -> pd.DataFrame:
+    """:func:`yoy` from an already computed :func:`item_metrics` frame."""
     if items is not None:
         m = m[m["item"].isin(items)]
     m = m[m["actual"].notna()]
@@ -187,8 +210,12 @@ def metrics(ds: Dataset) -> pd.DataFrame:
     >>> round(float(m["execution_rate"]), 6), round(float(m["carryover"]), 4), round(float(m["staff_control_rate"]), 4)
     (0.995573, 0.38, 0.6316)
     """
+    return _metrics_from_items(ds, item_metrics(ds))
+
+
+def _metrics_from_items(ds: Dataset, im: pd.DataFrame) -> pd.DataFrame:
+    """:func:`metrics` from an already computed :func:`item_metrics` (one pass for both)."""
     keys = ds.dept_years()[["dept_id", "year"]]
-    im = item_metrics(ds)
 
     def pick(item: str, cols: dict[str, str]) -> pd.DataFrame:
         sub = im[im["item"] == item][["dept_id", "year", *cols]].rename(columns=cols)
@@ -231,4 +258,4 @@ def metrics(ds: Dataset) -> pd.DataFrame:
     return df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
 
 
-__all__ = ["metrics", "item_metrics", "yoy", "composition", "rolled_up", "METRIC_COLUMNS"]
+__all__ = ["metrics", "item_metrics", "yoy", "yoy_from_items", "composition", "rolled_up", "METRIC_COLUMNS"]

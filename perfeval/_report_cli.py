@@ -15,7 +15,9 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,37 @@ def _load(dataset: str | None) -> Any:
     from perfeval._dataset import load
 
     return load(dataset or None)  # DatasetError: exit code 1
+
+
+def _dataset_of(args: argparse.Namespace) -> Any:
+    """The batch's dataset: loaded once (``perfeval all`` hands it to every step)."""
+    ds = getattr(args, "loaded_dataset", None)
+    if ds is None:
+        ds = _load(args.dataset)
+        args.loaded_dataset = ds
+    return ds
+
+
+def _analysis_of(args: argparse.Namespace) -> Any:
+    """The batch's :func:`perfeval.analyse`: computed once, every report takes its part."""
+    from perfeval._analysis import analyse
+    from perfeval._errors import PerfevalError
+
+    a = getattr(args, "analysis_bundle", None)
+    if a is None:
+        try:
+            a = analyse(_dataset_of(args), args.framework or None)
+        except PerfevalError as exc:
+            raise ReportDataError(str(exc)) from exc
+        args.analysis_bundle = a
+    return a
+
+
+@contextmanager
+def _handover() -> Iterator[Path]:
+    """A private folder for the analysis parts handed to the notebooks (removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="perfeval-analysis-") as tmp:
+        yield Path(tmp)
 
 
 def _out_dir(value: str | None) -> Path:
@@ -184,7 +217,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     dataset = _dataset_param(args.dataset)
     framework = _framework_param(args.framework)
     out = _out_dir(args.output)
-    ds = _load(args.dataset)
+    ds = _dataset_of(args)
     dept_ids = _select_depts(ds, args.dept) or [str(d) for d in ds.departments["dept_id"].tolist()]
     if not dept_ids:
         raise ReportDataError("数据集中没有部门，无报告可生成")
@@ -208,19 +241,24 @@ def cmd_report(args: argparse.Namespace) -> int:
         plan.append((dept_id, name, args.year if args.year is not None else years[-1]))
     notebook = _notebook("report") if plan and formats != ("xlsx",) else None
     stems = unique_stems(f"部门报告_{name}_{year}" for _, name, year in plan)
-    jobs = []
-    for (dept_id, name, year), stem in zip(plan, stems):
-        if notebook is not None:
-            params = {"dataset": dataset, "dept_id": dept_id, "year": int(year), "framework": framework}
-            jobs.append(Job(notebook, params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
-                            f"{name}（{dept_id}，{year}）"))
-    _run(jobs, tally, not args.no_progress)
+    analysis = _analysis_of(args) if plan else None
+    with _handover() as tmp:
+        jobs = []
+        for k, ((dept_id, name, year), stem) in enumerate(zip(plan, stems)):
+            if notebook is not None:
+                part = analysis.scope(dept_id, int(year)).write(tmp / f"{k}.pkl")
+                params = {"dataset": dataset, "dept_id": dept_id, "year": int(year), "framework": framework,
+                          "analysis": str(part)}
+                jobs.append(Job(notebook, params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
+                                f"{name}（{dept_id}，{year}）"))
+        _run(jobs, tally, not args.no_progress)
     if "xlsx" in formats:
         xlsx = _xlsx_module()
         for (dept_id, name, year), stem in zip(plan, stems):
             try:
                 kwargs = {"framework": args.framework} if args.framework else {}
-                path = xlsx.export_department_xlsx(ds, dept_id, int(year), out / f"{stem}.xlsx", **kwargs)
+                path = xlsx.export_department_xlsx(ds, dept_id, int(year), out / f"{stem}.xlsx",
+                                                   analysis=analysis, **kwargs)
                 tally.wrote(Path(path), "xlsx")
             except Exception as exc:  # noqa: BLE001 - one workbook must not stop the batch
                 tally.fail(f"{name}（{dept_id}，{year}）Excel", f"{type(exc).__name__}: {exc}")
@@ -235,7 +273,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     dataset = _dataset_param(args.dataset)
     framework = _framework_param(args.framework)
     out = _out_dir(args.output)
-    ds = _load(args.dataset)
+    ds = _dataset_of(args)
     dept_ids = _select_depts(ds, args.dept)
     years = ds.years()
     if not years:
@@ -245,15 +283,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     year = args.year if args.year is not None else ds.comparison_year()
     stem = safe_filename(f"部门对比_{year}" + ("_" + "_".join(dept_ids) if dept_ids else ""))
     tally = _Tally()
+    analysis = _analysis_of(args)
     if formats != ("xlsx",):
-        params = {"dataset": dataset, "year": int(year), "dept_ids": dept_ids, "framework": framework}
-        job = Job(_notebook("compare"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
-                  f"部门对比（{year}）")
-        _run([job], tally, False)
+        with _handover() as tmp:
+            part = analysis.scope(year=int(year)).write(tmp / "compare.pkl")
+            params = {"dataset": dataset, "year": int(year), "dept_ids": dept_ids, "framework": framework,
+                      "analysis": str(part)}
+            job = Job(_notebook("compare"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
+                      f"部门对比（{year}）")
+            _run([job], tally, False)
     if "xlsx" in formats:
         xlsx = _xlsx_module()
         try:
-            kwargs: dict[str, Any] = {"dept_ids": dept_ids or None}
+            kwargs: dict[str, Any] = {"dept_ids": dept_ids or None, "analysis": analysis}
             if args.framework:
                 kwargs["framework"] = args.framework
             path = xlsx.export_compare_xlsx(ds, int(year), out / f"{stem}.xlsx", **kwargs)
@@ -271,13 +313,16 @@ def cmd_trends(args: argparse.Namespace) -> int:
     dataset = _dataset_param(args.dataset)
     framework = _framework_param(args.framework)
     out = _out_dir(args.output)
-    ds = _load(args.dataset)
+    ds = _dataset_of(args)
     dept_ids = _select_depts(ds, args.dept)
     stem = safe_filename("趋势分析" + ("_" + "_".join(dept_ids) if dept_ids else ""))
     tally = _Tally()
-    params = {"dataset": dataset, "dept_ids": dept_ids, "framework": framework}
-    job = Job(_notebook("trends"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")), "趋势分析")
-    _run([job], tally, False)
+    with _handover() as tmp:
+        part = _analysis_of(args).scope(dept_ids or None).write(tmp / "trends.pkl")
+        params = {"dataset": dataset, "dept_ids": dept_ids, "framework": framework, "analysis": str(part)}
+        job = Job(_notebook("trends"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
+                  "趋势分析")
+        _run([job], tally, False)
     return tally.finish(1, out)
 
 
@@ -286,7 +331,7 @@ def cmd_all(args: argparse.Namespace) -> int:
     ``compare`` for the comparison year and ``trends`` over all years."""
     formats = parse_formats(args.to)
     _dataset_param(args.dataset)  # a missing or broken dataset is said once, not once per step
-    _load(args.dataset)
+    _analysis_of(args)  # the dataset loaded and analysed once; every step takes its part
     steps = (
         ("部门报告", cmd_report, formats),
         ("部门对比", cmd_compare, formats),

@@ -475,23 +475,24 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
 
     # categories
     cat_rows = []
+    parts, reported_by_key = _category_parts(indicators)
     for key in _dept_years(ds):
         fw = per_key.get(key, default_fw)
-        sub = indicators[(indicators["dept_id"] == key[0]) & (indicators["year"] == key[1])]
+        mine = parts.get(key, {})
         names = [c.name for c in fw.categories]
-        extra = [c for c in sub["category"].dropna().unique().tolist() if c not in names]
+        extra = [c for c in mine if c not in names]
         for cname in names + extra:
             cat = next((c for c in fw.categories if c.name == cname), None)
-            part = sub[sub["category"] == cname]
-            score_sum = exact_sum(part["score"], min_count=0)
+            part = mine.get(cname)
+            score_sum = exact_sum(part["score"] if part else [], min_count=0)
             declared = cat.weight if cat else None
             score = min(score_sum, declared) if (declared is not None and fw.cap_categories) else score_sum
             cat_rows.append({
                 "dept_id": key[0], "year": key[1], "framework": fw.id, "level1": cname,
                 "declared_weight": declared,
-                "weight_sum": exact_sum(part["weight"]),
-                "weight_missing": int(part["weight"].isna().sum()),
-                "reported_score": exact_sum(part["reported_score"]),
+                "weight_sum": exact_sum(part["weight"]) if part else None,
+                "weight_missing": part["weight_missing"] if part else 0,
+                "reported_score": exact_sum(part["reported"]) if part else None,
                 "score": round(score, fw.score_decimals),
             })
     categories = pd.DataFrame(cat_rows, columns=[
@@ -499,6 +500,10 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         "reported_score", "score"])
     categories = _typed(categories, floats=("declared_weight", "weight_sum", "reported_score", "score"),
                         ints=("year", "weight_missing"), strings=("dept_id", "framework", "level1"))
+    cat_scores: dict[tuple[str, int], list[float]] = {}
+    for d, y, sc in zip(categories["dept_id"], categories["year"], categories["score"]):
+        if not _isna(sc):
+            cat_scores.setdefault((str(d), int(y)), []).append(float(sc))
 
     # totals
     ev = _frame(ds, "evaluations")
@@ -514,15 +519,13 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         if rate is None and e is not None:
             rate = _val(getattr(e, "execution_rate_value", None))
         exec_score, _ = score_execution(rate, fw)
-        sub_i = indicators[(indicators["dept_id"] == key[0]) & (indicators["year"] == key[1])]
-        sub_c = categories[(categories["dept_id"] == key[0]) & (categories["year"] == key[1])]
         exec_rep = _val(getattr(e, "execution_score", None)) if e is not None else None
-        items_rep = exact_sum(sub_i["reported_score"])
+        items_rep = exact_sum(reported_by_key.get(key, []))
         if items_rep is None and exec_rep is None:
             total_items = None
         else:
             total_items = exact_sum([items_rep, exec_rep])
-        total = exact_sum([*sub_c["score"], exec_score], min_count=0)
+        total = exact_sum([*cat_scores.get(key, []), exec_score], min_count=0)
         total = round(total, fw.score_decimals)
         grade_rep = None if e is None or _isna(getattr(e, "grade", None)) else str(e.grade)
         tot_rows.append({
@@ -545,6 +548,44 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
                     ints=("year",), strings=("dept_id", "framework", "grade_reported",
                                              "grade_reported_normalised", "grade"))
     return Scorecard(indicators=indicators, categories=categories, totals=totals)
+
+
+def _category_parts(ind: pd.DataFrame) -> tuple[dict[tuple[str, int], dict[str, dict[str, Any]]],
+                                                 dict[tuple[str, int], list[float]]]:
+    """In one pass: (dept_id, year) -> category -> its scores, weights and reported scores;
+    and (dept_id, year) -> every reported score (whatever the category), in row order.
+
+    Categories appear in the order of their first indicator (as ``unique()`` gives them).
+    """
+    out: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
+    reported: dict[tuple[str, int], list[float]] = {}
+    if ind.empty:
+        return out, reported
+    for d, y, cat, w, rep, sc in zip(ind["dept_id"], ind["year"], ind["category"], ind["weight"],
+                                     ind["reported_score"], ind["score"]):
+        key = (str(d), int(y))
+        if not _isna(rep):
+            reported.setdefault(key, []).append(float(rep))
+        if _isna(cat):
+            continue
+        part = out.setdefault(key, {}).setdefault(str(cat), {
+            "score": [], "weight": [], "weight_missing": 0, "reported": []})
+        if not _isna(sc):
+            part["score"].append(float(sc))
+        if _isna(w):
+            part["weight_missing"] += 1
+        else:
+            part["weight"].append(float(w))
+        if not _isna(rep):
+            part["reported"].append(float(rep))
+    return out, reported
+
+
+def _by_key(df: pd.DataFrame) -> dict[tuple[str, int], pd.DataFrame]:
+    """(dept_id, year) -> that department-year's rows, grouped once (not one row mask per key)."""
+    if df.empty:
+        return {}
+    return {(str(d), int(y)): g for (d, y), g in df.groupby(["dept_id", "year"], sort=False)}
 
 
 def _staffing_lookup(ds: Any) -> dict[tuple[str, int], dict[str, float | None]]:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
@@ -266,10 +267,15 @@ def _differs(a: Any, b: Any) -> bool:
 
 @dataclass
 class _Context:
-    """What the writers need, computed once per workbook."""
+    """What the writers need, computed once per workbook (or handed over by a batch's analysis).
+
+    Rows of one department-year are found through a (dept_id, year) -> positions
+    index built once per frame, not by scanning the frame for every cell.
+    """
 
     ds: Any
     framework: Any = None
+    analysis: Any = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def _get(self, key: str, make: Any) -> Any:
@@ -281,48 +287,72 @@ class _Context:
     def scorecard(self) -> Any:
         from perfeval._scoring import rescore
 
+        if self.analysis is not None:
+            return self.analysis.scorecard
         return self._get("scorecard", lambda: rescore(self.ds, framework=self.framework))
 
     @property
     def findings(self) -> pd.DataFrame:
         from perfeval._checks import check
 
+        if self.analysis is not None:
+            return self.analysis.findings
         return self._get("findings", lambda: check(self.ds, framework=self.framework, scorecard=self.scorecard))
 
     @property
     def metrics(self) -> pd.DataFrame:
         from perfeval._metrics import metrics
 
+        if self.analysis is not None:
+            return self.analysis.metrics
         return self._get("metrics", lambda: metrics(self.ds))
 
     @property
     def yoy(self) -> pd.DataFrame:
-        from perfeval._metrics import yoy
+        from perfeval._metrics import yoy, yoy_from_items
 
+        if self.analysis is not None:
+            return self._get("yoy", lambda: yoy_from_items(self.analysis.item_metrics))
         return self._get("yoy", lambda: yoy(self.ds))
 
     # -- lookups --------------------------------------------------------
     def dept_name(self, dept_id: str) -> str:
-        deps = self.ds.departments
-        hit = deps.loc[deps["dept_id"] == dept_id, "name"]
-        if len(hit) and not _isna(hit.iloc[0]) and str(hit.iloc[0]).strip():
-            return str(hit.iloc[0])
-        return str(dept_id)
+        names = self._get("names", lambda: {
+            str(d): str(n) for d, n in zip(self.ds.departments["dept_id"], self.ds.departments["name"])
+            if not _isna(d) and not _isna(n) and str(n).strip()})
+        return names.get(str(dept_id), str(dept_id))
+
+    def part(self, frame: pd.DataFrame, dept_id: str, year: int) -> pd.DataFrame:
+        """The rows of ``frame`` for one department-year (indexed once per frame)."""
+        key = f"index:{id(frame)}"
+        index = self._cache.get(key)
+        if index is None:
+            groups = frame.groupby(["dept_id", "year"], sort=False).indices if len(frame) else {}
+            index = {(str(d), int(y)): pos for (d, y), pos in groups.items() if not _isna(y)}
+            self._cache[key] = index
+            self._cache[f"frame:{id(frame)}"] = frame  # keep the frame alive while its id is a key
+        pos = index.get((str(dept_id), int(year)))
+        return frame.iloc[pos] if pos is not None else frame.iloc[:0]
 
     def finance_rows(self, dept_id: str, year: int) -> pd.DataFrame:
-        fin = self.ds.finance
-        return fin.loc[(fin["dept_id"] == dept_id) & (fin["year"] == year)]
+        return self.part(self.ds.finance, dept_id, year)
 
     def fin(self, dept_id: str, year: int, items: Sequence[str], column: str) -> Any:
-        rows = self.finance_rows(dept_id, year)
+        key = f"fin:{dept_id}:{year}"
+        lookup = self._cache.get(key)
+        if lookup is None:
+            rows = self.finance_rows(dept_id, year)
+            lookup = {}
+            for rec in rows.to_dict("records"):
+                lookup.setdefault(rec["item"], rec)  # the first row of an item, as before
+            self._cache[key] = lookup
         for item in items:
-            hit = rows.loc[rows["item"] == item, column]
-            if len(hit):
-                return hit.iloc[0]
+            if item in lookup:
+                return lookup[item][column]
         return pd.NA
 
     def row(self, frame: pd.DataFrame, dept_id: str, year: int) -> pd.Series | None:
-        hit = frame.loc[(frame["dept_id"] == dept_id) & (frame["year"] == year)]
+        hit = self.part(frame, dept_id, year)
         return None if hit.empty else hit.iloc[0]
 
 
@@ -658,8 +688,7 @@ def _write_form_1_2(ws: Worksheet, F: _Formats, ctx: _Context, dept_id: str, yea
     _merge(ws, r0, 0, r, 0, "部门资金（万元）", center)
 
     # ---- 年度总体目标
-    goals = ctx.ds.goals
-    g = goals.loc[(goals["dept_id"] == dept_id) & (goals["year"] == year)]
+    g = ctx.part(ctx.ds.goals, dept_id, year)
     if "seq" in g.columns:
         g = g.sort_values("seq", kind="stable")
     r += 1
@@ -677,15 +706,12 @@ def _write_form_1_2(ws: Worksheet, F: _Formats, ctx: _Context, dept_id: str, yea
     _merge(ws, g0, 0, r, 0, "年度总体目标", center)
 
     # ---- 绩效指标
-    ind = ctx.ds.indicators
-    rows = ind.loc[(ind["dept_id"] == dept_id) & (ind["year"] == year)]
+    rows = ctx.part(ctx.ds.indicators, dept_id, year)
     if "seq" in rows.columns:
         rows = rows.sort_values("seq", kind="stable")
-    card = sc.indicators
-    card = card.loc[(card["dept_id"] == dept_id) & (card["year"] == year)]
+    card = ctx.part(sc.indicators, dept_id, year)
     by_seq = {int(s): row for s, row in zip(card["seq"], (card.iloc[i] for i in range(len(card))))} if "seq" in card.columns else {}
-    cats = sc.categories
-    cats = cats.loc[(cats["dept_id"] == dept_id) & (cats["year"] == year)]
+    cats = ctx.part(sc.categories, dept_id, year)
     declared = {str(l1): w for l1, w in zip(cats["level1"], cats["declared_weight"])}
 
     r += 1
@@ -909,13 +935,13 @@ def _select(frame: pd.DataFrame, keys: set[tuple[str, int]] | None, depts: set[s
     out = frame
     if depts is not None and "dept_id" in out.columns:
         out = out.loc[out["dept_id"].isin(sorted(depts))]
-    if keys is not None and "dept_id" in out.columns and "year" in out.columns:
-        depts_in = {d for d, _ in keys}
+    if keys is not None and "dept_id" in out.columns and "year" in out.columns and len(out):
+        depts_in = sorted({d for d, _ in keys})
+        wanted = pd.MultiIndex.from_tuples(sorted(keys), names=["dept_id", "year"]) if keys else None
+        have = pd.MultiIndex.from_arrays([out["dept_id"].astype(str), out["year"].astype("Int64")])
+        mask = have.isin(wanted) if wanted is not None else np.zeros(len(out), dtype=bool)
         # a row without a year (e.g. a finding about the department as a whole) stays with its department
-        mask = [
-            (str(d), int(y)) in keys if not _isna(y) else str(d) in depts_in
-            for d, y in zip(out["dept_id"], out["year"])
-        ]
+        mask = mask | (out["year"].isna() & out["dept_id"].isin(depts_in)).to_numpy(dtype=bool)
         out = out.loc[mask]
     return out.reset_index(drop=True)
 
@@ -996,7 +1022,8 @@ def _write_analysis(
 
 
 def export_department_xlsx(
-    ds: Any, dept_id: str, year: int, path: str | os.PathLike[str], framework: Any = None
+    ds: Any, dept_id: str, year: int, path: str | os.PathLike[str], framework: Any = None,
+    analysis: Any = None,
 ) -> Path:
     """Write one department-year workbook: 附件1-1, 附件1-2 and the analysis sheets.
 
@@ -1012,6 +1039,10 @@ def export_department_xlsx(
         The .xlsx file to write (replaced atomically; the folder is created).
     framework : str or Framework, optional
         Scoring framework for the re-scored column (default: the dataset's own).
+    analysis : Analysis, optional
+        :func:`perfeval.analyse` of ``ds`` with ``framework``, when the caller
+        (a batch) already has it: the workbook then takes its department-year
+        from it instead of re-scoring and auditing the dataset.
 
     Returns
     -------
@@ -1023,8 +1054,9 @@ def export_department_xlsx(
     ValueError
         If the department or the year is not in the dataset.
     """
-    _check_dept_year(ds, dept_id, int(year))
-    return _export_keys(ds, path, [(str(dept_id), int(year))], framework)
+    if analysis is None or not analysis.has(dept_id, year):
+        _check_dept_year(ds, dept_id, int(year))  # the analysis knows every department-year with a fact
+    return _export_keys(ds, path, [(str(dept_id), int(year))], framework, analysis)
 
 
 def export_xlsx(
@@ -1034,6 +1066,7 @@ def export_xlsx(
     dept_ids: Sequence[str] | None = None,
     years: Sequence[int] | None = None,
     framework: Any = None,
+    analysis: Any = None,
 ) -> Path:
     """Write a workbook with 附件1-1/附件1-2 per department-year plus analysis sheets.
 
@@ -1056,6 +1089,8 @@ def export_xlsx(
         Years to include (default: all).
     framework : str or Framework, optional
         Scoring framework for re-scoring.
+    analysis : Analysis, optional
+        :func:`perfeval.analyse` of ``ds`` with ``framework`` (computed when omitted).
 
     Returns
     -------
@@ -1079,12 +1114,24 @@ def export_xlsx(
             f"所选部门（{'全部' if want_d is None else '、'.join(sorted(want_d))}）与年度"
             f"（{'全部' if want_y is None else '、'.join(map(str, sorted(want_y)))}）没有数据，未生成工作簿"
         )
-    return _export_keys(ds, path, keys, framework)
+    return _export_keys(ds, path, keys, framework, analysis)
 
 
-def _export_keys(ds: Any, path: str | os.PathLike[str], keys: list[tuple[str, int]], framework: Any) -> Path:
+def _context(ds: Any, framework: Any, analysis: Any, keys: Iterable[tuple[str, int]]) -> _Context:
+    """The writers' context; from a batch's analysis, only the departments and years written
+    (and the year before, for 上年决算数)."""
+    if analysis is None:
+        return _Context(ds, framework)
+    keys = list(keys)
+    years = {y for _, y in keys} | {y - 1 for _, y in keys}
+    part = analysis.slice(sorted({d for d, _ in keys}), sorted(years))
+    return _Context(part.dataset, framework, part)
+
+
+def _export_keys(ds: Any, path: str | os.PathLike[str], keys: list[tuple[str, int]], framework: Any,
+                 analysis: Any = None) -> Path:
     """Write the forms of ``keys`` (dept_id, year) and the analysis sheets."""
-    ctx = _Context(ds, framework)
+    ctx = _context(ds, framework, analysis, keys)
     target = Path(path)
     with _atomic_workbook(target) as wb:
         F = _Formats(wb)
@@ -1122,11 +1169,11 @@ def _compare_frame(ctx: _Context, year: int, dept_ids: Sequence[str]) -> pd.Data
     """One row per department for ``year`` (from ``metrics`` and the scorecard), ranked."""
     m = ctx.metrics
     m = m.loc[(m["year"] == year) & m["dept_id"].isin(list(dept_ids))]
+    by_dept = {str(r["dept_id"]): r for r in m.to_dict("records")[::-1]}  # the first row of each department
     totals = ctx.scorecard.totals
     rows = []
     for d in dept_ids:
-        hit = m.loc[m["dept_id"] == d]
-        rec = hit.iloc[0] if len(hit) else pd.Series(dtype=object)
+        rec = by_dept.get(str(d), {})
         tot = ctx.row(totals, d, year)
         rows.append({
             "dept_id": d,
@@ -1160,6 +1207,7 @@ def export_compare_xlsx(
     path: str | os.PathLike[str],
     dept_ids: Sequence[str] | None = None,
     framework: Any = None,
+    analysis: Any = None,
 ) -> Path:
     """Write the comparison workbook: departments side by side for one year.
 
@@ -1183,6 +1231,8 @@ def export_compare_xlsx(
         Departments to compare (default: every department with data for ``year``).
     framework : str or Framework, optional
         Scoring framework for re-scoring.
+    analysis : Analysis, optional
+        :func:`perfeval.analyse` of ``ds`` with ``framework`` (computed when omitted).
 
     Returns
     -------
@@ -1205,7 +1255,7 @@ def export_compare_xlsx(
         depts = list(dict.fromkeys(str(d) for d in dept_ids))
     if not depts:
         raise ValueError(f"没有部门有 {year} 年度的数据，未生成对比工作簿")
-    ctx = _Context(ds, framework)
+    ctx = _context(ds, framework, analysis, [(d, year) for d in depts])
     frame = _compare_frame(ctx, year, depts)
     target = Path(path)
     with _atomic_workbook(target) as wb:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import perfeval
-from perfeval._dataset import atomic_write_text, contract_frames
+from perfeval._dataset import atomic_write_text, contract_frames, save_dataset
 from perfeval._errors import DatasetError
 
 from conftest import MINIMAL, assert_unchanged, frames_snapshot, write_tables
@@ -249,3 +249,44 @@ def test_public_frames_use_one_string_dtype(default_ds):
         for col in df.columns:
             dt = df[col].dtype
             assert dt == STR or not (pd.api.types.is_string_dtype(dt) or dt == object), (label, col, dt)
+
+
+def _without_source(ds: perfeval.Dataset) -> dict[str, pd.DataFrame]:
+    return {name: df.drop(columns=["source"]) for name, df in ds.tables().items()}
+
+
+def test_parquet_round_trip_gives_the_csv_frames(default_ds, tmp_path):
+    pytest.importorskip("pyarrow")
+    save_dataset(default_ds, tmp_path / "pq", format="parquet")
+    assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == sorted(f"{n}.parquet" for n in default_ds.tables())
+    back = perfeval.load(tmp_path / "pq")
+    assert back.finance["source"].iloc[0] == "finance.parquet"
+    for name, df in _without_source(default_ds).items():
+        pd.testing.assert_frame_equal(_without_source(back)[name], df, check_exact=True, obj=name)
+    # raw text is kept exactly: money written as typed, not re-formatted
+    assert list(back.finance["actual_raw"]) == list(default_ds.finance["actual_raw"])
+
+
+def test_parquet_with_numeric_columns_and_a_broken_file(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pq.write_table(pa.table({"dept_id": ["d1"], "name": ["测试局"]}), folder / "departments.parquet")
+    # a producer that stored numbers as numbers: read as their text, parsed like CSV cells
+    pq.write_table(pa.table({"dept_id": ["d1"], "year": [2022], "quota": [10], "actual": [None]}),
+                   folder / "staffing.parquet")
+    ds = perfeval.load(folder)
+    assert int(ds.staffing["quota"].iloc[0]) == 10 and pd.isna(ds.staffing["actual"].iloc[0])
+    assert ds.staffing["quota_raw"].iloc[0] == "10"
+    (folder / "finance.parquet").write_bytes(b"not parquet")
+    with pytest.raises(perfeval.DatasetError) as err:
+        perfeval.load(folder)
+    problems = err.value.problems
+    assert "unreadable_file" in set(problems["code"]) and "finance.parquet" in set(problems["file"])
+
+
+def test_save_dataset_refuses_an_unknown_format(default_ds, tmp_path):
+    with pytest.raises(ValueError, match="不支持的数据集格式"):
+        save_dataset(default_ds, tmp_path, format="feather")

@@ -214,7 +214,10 @@ def test_report_command_year_and_dept(fake_notebooks, capsys):
     code = _main(["report", "--dept", "hyx-wxb", "--year", "2020", "--to", "html", "-o", str(out), "--no-progress"])
     assert code == 0, capsys.readouterr().err
     nb = nbformat.read(out / "部门报告_网信办_2020.ipynb", as_version=4)
-    assert nb.metadata["perfeval"]["parameters"] == {"dataset": "", "dept_id": "hyx-wxb", "year": 2020, "framework": ""}
+    params = dict(nb.metadata["perfeval"]["parameters"])
+    handed = Path(params.pop("analysis"))  # the batch's analysis part, removed after the batch
+    assert params == {"dataset": "", "dept_id": "hyx-wxb", "year": 2020, "framework": ""}
+    assert handed.suffix == ".pkl" and not handed.exists()
     assert "网信办 2020 [] 默认框架" in json.dumps(nb.cells, ensure_ascii=False)
 
 
@@ -286,3 +289,43 @@ def test_all_command_reports_a_bad_dataset_once(tmp_path, capsys):
     assert _main(["all", str(broken), "-o", str(tmp_path / "x"), "--no-progress"]) == 1
     captured = capsys.readouterr()
     assert captured.err.count("missing_column") == 1 and "—— 部门报告 ——" not in captured.out
+
+
+def test_a_batch_loads_and_analyses_once_and_each_report_gets_its_part(tmp_path, monkeypatch, capsys):
+    import perfeval._analysis as analysis_mod
+    import perfeval._dataset as dataset_mod
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    params = "dataset = ''\ndept_id = ''\nyear = None\nframework = ''\ndept_ids = []\nanalysis = ''"
+    body = [new_code_cell(
+        "import perfeval\na = perfeval.Analysis.read(analysis)\n"
+        "print('部门', sorted(set(a.dataset.indicators['dept_id'])), '发现', sorted(set(a.findings['dept_id'])),"
+        " '年度', sorted(int(y) for y in set(a.metrics['year'])))"
+    )]
+    for name in ("01_department_report.ipynb", "02_compare_departments.ipynb", "03_trends.ipynb"):
+        make_notebook(folder / name, body=body, params=params)
+    monkeypatch.setattr(_paths, "NOTEBOOKS_DIR", folder)
+    calls = {"analyse": 0, "load": 0}
+    real_analyse, real_load = analysis_mod.analyse, dataset_mod.load
+
+    def counting_analyse(*args, **kwargs):
+        calls["analyse"] += 1
+        return real_analyse(*args, **kwargs)
+
+    def counting_load(*args, **kwargs):
+        calls["load"] += 1
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(analysis_mod, "analyse", counting_analyse)
+    monkeypatch.setattr(dataset_mod, "load", counting_load)
+    out = tmp_path / "all"
+    code = _main(["all", "--to", "html,xlsx", "-o", str(out), "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert calls == {"analyse": 1, "load": 1}
+    seed = json.dumps(nbformat.read(out / "部门报告_网信办_2021.ipynb", as_version=4).cells, ensure_ascii=False)
+    assert "部门 ['hyx-wxb'] 发现 ['hyx-wxb'] 年度 [2020, 2021]" in seed  # its own part, peers' year for ranking
+    compare = json.dumps(nbformat.read(out / "部门对比_2021.ipynb", as_version=4).cells, ensure_ascii=False)
+    assert "年度 [2020, 2021]" in compare
+    assert (out / "部门报告_网信办_2021.xlsx").exists() and (out / "部门对比_2021.xlsx").exists()

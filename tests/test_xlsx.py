@@ -575,3 +575,27 @@ def test_a_table_past_the_sheet_row_limit_is_refused_not_dropped(default_ds, tmp
     with pytest.raises(errors.SheetTooLargeError, match="超过 Excel 每张工作表 5 行的上限"):
         export_xlsx(default_ds, tmp_path / "all.xlsx")
     assert not (tmp_path / "all.xlsx").exists()
+
+
+def _cells(path: Path) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def test_workbooks_from_a_batch_analysis_equal_the_computed_ones(default_ds, seed_book, compare_book, tmp_path,
+                                                                  monkeypatch):
+    from perfeval._analysis import analyse
+
+    full = analyse(default_ds)
+    import perfeval._scoring as scoring
+    import perfeval._checks as checks
+
+    def no(*args, **kwargs):  # the workbook must take what the batch computed
+        raise AssertionError("re-scored or audited again")
+
+    monkeypatch.setattr(scoring, "rescore", no)
+    monkeypatch.setattr(checks, "check", no)
+    dept = export_department_xlsx(default_ds, "hyx-wxb", 2021, tmp_path / "d.xlsx", analysis=full)
+    comp = export_compare_xlsx(default_ds, 2021, tmp_path / "c.xlsx", analysis=full)
+    assert _cells(dept) == _cells(seed_book)
+    assert _cells(comp) == _cells(compare_book)
