@@ -19,7 +19,7 @@ The public API is a handful of names re-exported lazily from private modules
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -62,6 +62,34 @@ _LAZY: dict[str, str] = {
     "DEFAULT_DATASET": "_paths",
     "EXPORTS_DIR": "_paths",
 }
+
+if TYPE_CHECKING:  # editors and type checkers see the names; at run time they load lazily
+    from perfeval._dataset import Dataset as Dataset, load as load, save_dataset as save_dataset
+    from perfeval._errors import (
+        DatasetError as DatasetError, PerfevalError as PerfevalError, FrameworkError as FrameworkError,
+        Problem as Problem,
+    )
+    from perfeval._values import (
+        ParsedValue as ParsedValue, parse_value as parse_value, parse_number as parse_number,
+    )
+    from perfeval._metrics import (
+        metrics as metrics, item_metrics as item_metrics, yoy as yoy, composition as composition,
+    )
+    from perfeval._scoring import (
+        Framework as Framework, load_framework as load_framework, list_frameworks as list_frameworks,
+        rescore as rescore, Scorecard as Scorecard,
+    )
+    from perfeval._checks import check as check, CATALOGUE as CATALOGUE
+    from perfeval._import import (
+        read_report as read_report, ReportImportError as ReportImportError, ImportSummary as ImportSummary,
+        import_reports as import_reports,
+    )
+    from perfeval._fonts import use_cjk_font as use_cjk_font
+    from perfeval._run import run_notebooks as run_notebooks, run_reports as run_reports
+    from perfeval._xlsx import export_xlsx as export_xlsx
+    from perfeval._template import write_template as write_template
+    from perfeval._examples import generate_examples as generate_examples
+    from perfeval._paths import DEFAULT_DATASET as DEFAULT_DATASET, EXPORTS_DIR as EXPORTS_DIR
 
 __all__ = sorted(_LAZY) + ["__version__"]
 

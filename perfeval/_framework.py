@@ -20,10 +20,10 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 from perfeval._errors import EXIT_DATA, FrameworkError
 from perfeval._format import fmt_trim
+from perfeval._paths import FRAMEWORKS_DIR
 from perfeval._values import as_float, at_least, compare, is_missing
 from perfeval._vocab import norm_label
 
-FRAMEWORKS_DIR: Path = Path(__file__).resolve().parent / "frameworks"
 DEFAULT_FRAMEWORK: str = "national_2020"
 
 __all__ = [

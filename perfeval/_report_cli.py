@@ -203,9 +203,19 @@ def _select_depts(ds: Any, requested: Sequence[str] | None) -> list[str]:
     return dept_ids
 
 
-def _run(jobs: list[Job], tally: _Tally, progress: bool) -> None:
+def _run(jobs: list[Job], tally: _Tally, progress: bool, args: argparse.Namespace | None = None) -> None:
+    from perfeval._parallel import check_parallel_args
+
+    workers, scheduler = getattr(args, "jobs", 1), getattr(args, "scheduler", None)
+    problem = check_parallel_args(workers, scheduler)
+    if problem:
+        raise ReportUsageError(problem)
     if jobs:
-        run_notebooks(jobs, progress=progress and len(jobs) > 1, on_result=tally.result)
+        try:
+            run_notebooks(jobs, progress=progress and len(jobs) > 1, on_result=tally.result,
+                          workers=workers, scheduler=scheduler)
+        except RuntimeError as exc:  # the dask scheduler cannot be reached
+            raise ReportDataError(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- commands
@@ -251,7 +261,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                           "analysis": str(part)}
                 jobs.append(Job(notebook, params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
                                 f"{name}（{dept_id}，{year}）"))
-        _run(jobs, tally, not args.no_progress)
+        _run(jobs, tally, not args.no_progress, args)
     if "xlsx" in formats:
         xlsx = _xlsx_module()
         for (dept_id, name, year), stem in zip(plan, stems):
@@ -291,7 +301,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                       "analysis": str(part)}
             job = Job(_notebook("compare"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
                       f"部门对比（{year}）")
-            _run([job], tally, False)
+            _run([job], tally, False, args)
     if "xlsx" in formats:
         xlsx = _xlsx_module()
         try:
@@ -322,7 +332,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
         params = {"dataset": dataset, "dept_ids": dept_ids, "framework": framework, "analysis": str(part)}
         job = Job(_notebook("trends"), params, out / stem, tuple(f for f in formats if f in ("html", "pdf")),
                   "趋势分析")
-        _run([job], tally, False)
+        _run([job], tally, False, args)
     return tally.finish(1, out)
 
 
@@ -359,7 +369,8 @@ def _wrap(func: Any) -> Any:
     return run
 
 
-def _options(p: argparse.ArgumentParser, *, dept: bool, year: bool, to_default: str = "html,pdf") -> None:
+def _options(p: argparse.ArgumentParser, *, dept: bool, year: bool, to_default: str = "html,pdf",
+             parallel: bool = False) -> None:
     p.add_argument("dataset", nargs="?", default=None, help="数据集（CSV 文件夹或 .xlsx 工作簿）；省略时用内置默认数据")
     if dept:
         p.add_argument("--dept", action="append", metavar="ID", help="部门编码（可重复）；省略时为全部部门")
@@ -371,12 +382,16 @@ def _options(p: argparse.ArgumentParser, *, dept: bool, year: bool, to_default: 
                    help=f"输出文件夹（默认 {_display(Path(_paths.EXPORTS_DIR))}）")
     p.add_argument("--framework", metavar="NAME|FILE", default=None, help="评分框架：内置名称或 TOML 文件（默认按数据集所用框架）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    if parallel:
+        from perfeval._parallel import parallel_options
+
+        parallel_options(p)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``report``, ``compare`` and ``trends`` on the ``perfeval`` parser."""
     p = subparsers.add_parser("report", help="部门报告：为每个部门执行 01 号笔记本，写出 HTML/PDF（及 Excel）")
-    _options(p, dept=True, year=True)
+    _options(p, dept=True, year=True, parallel=True)
     p.set_defaults(func=cmd_report)
     p = subparsers.add_parser("compare", help="部门对比：执行 02 号笔记本，写出 HTML/PDF（及 Excel）")
     _options(p, dept=True, year=True)
@@ -385,7 +400,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     _options(p, dept=True, year=False)
     p.set_defaults(func=cmd_trends)
     p = subparsers.add_parser("all", help="全部成果：每个部门的报告、部门对比、趋势分析（HTML、PDF、Excel）")
-    _options(p, dept=False, year=False, to_default="html,pdf,xlsx")
+    _options(p, dept=False, year=False, to_default="html,pdf,xlsx", parallel=True)
     p.set_defaults(func=cmd_all)
 
 

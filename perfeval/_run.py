@@ -10,15 +10,27 @@ still gets its executed copy written, marked at the top ("执行失败：…") a
 failing cell; the batch goes on.  Starting a kernel and importing pandas and
 matplotlib once per batch, not once per report, is where the speed comes from
 (see ``benchmarks/bench_report.py``).
+
+Each kernel keeps everything it puts on disk (connection file, IPC sockets) in
+one private ``perfeval-kernel-*`` folder in the temp directory.  On SIGINT or
+SIGTERM the runner kills its kernels and removes their folders before it stops;
+folders left by a process that was killed outright are removed (and their
+kernels stopped) by the next start (:func:`sweep_stale_kernels`).
 """
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import copy
 import datetime as _dt
+import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +42,6 @@ from typing import Any
 import nbformat
 
 from perfeval._export import to_html, to_pdf, write_notebook_atomic, write_text_atomic
-from perfeval._paths import REPO_ROOT
 
 #: Formats the runner writes itself (``xlsx`` is not notebook-based).
 RUN_FORMATS: frozenset[str] = frozenset({"ipynb", "html", "pdf"})
@@ -200,27 +211,174 @@ def _error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
 
 
+# --------------------------------------------------------------------------- kernel life cycle
+
+#: Prefix of the private folder each kernel gets (connection file, IPC sockets, owner record).
+KERNEL_DIR_PREFIX = "perfeval-kernel-"
+#: Name of the owner record inside that folder (JSON: owner pid, kernel pid).
+OWNER_FILE = "owner.json"
+#: Kernels of this process that are running now (the signal handler shuts them down).
+_LIVE: dict[int, "_Kernel"] = {}
+#: Extra clean-up callbacks for signals (the parallel runner registers its workers).
+_CLEANUPS: list[Any] = []
+_swept = False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _kill_kernel_process(pid: int | None, folder: str | None = None) -> None:
+    """Kill a kernel (its whole process group: jupyter_client starts it as a session leader).
+
+    When ``folder`` is given the pid is killed only if its command line still names
+    that folder (a stale record must never kill an unrelated process that reused the pid).
+    """
+    if not pid or not _pid_alive(pid):
+        return
+    if folder is not None:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return
+        if folder not in cmdline:
+            return
+    for kill in (getattr(os, "killpg", None), os.kill):
+        if kill is None:
+            continue
+        try:
+            kill(pid, signal.SIGKILL)
+            break
+        except (ProcessLookupError, PermissionError):
+            continue
+    try:  # reap it if it is our child, so no zombie is left behind
+        os.waitpid(pid, os.WNOHANG)
+    except (ChildProcessError, OSError):
+        pass
+
+
+def sweep_stale_kernels(tmp: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove kernel folders (connection file, sockets) left by perfeval processes that died.
+
+    A folder whose owner process is gone is stale: its kernel is killed if it still
+    runs, and the folder is removed.  Folders of live processes are left alone.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    base = Path(tmp or tempfile.gettempdir())
+    removed: list[Path] = []
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for folder in base.glob(KERNEL_DIR_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or folder.is_symlink() or (uid is not None and folder.stat().st_uid != uid):
+                continue
+            record = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+            owner, kernel_pid = int(record.get("owner_pid") or 0), record.get("kernel_pid")
+        except (OSError, ValueError, TypeError, AttributeError):
+            # No readable record: stale only once it is old (a kernel being set up writes it within seconds).
+            try:
+                if time.time() - folder.stat().st_mtime < 300:
+                    continue
+            except OSError:
+                continue
+            owner, kernel_pid = 0, None
+        if owner and owner != os.getpid() and _pid_alive(owner):
+            continue
+        if owner == os.getpid() and any(k.folder == str(folder) for k in _LIVE.values()):
+            continue
+        _kill_kernel_process(int(kernel_pid) if kernel_pid else None, str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def cleanup_kernels() -> None:
+    """Kill every kernel this process runs and remove their folders (signal handlers, exit)."""
+    for callback in list(_CLEANUPS):
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - clean-up must go on
+            pass
+    for kernel in list(_LIVE.values()):
+        kernel.kill_now()
+
+
+def _on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
+    cleanup_kernels()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+class signal_cleanup:  # noqa: N801 - used like a function: ``with signal_cleanup(): …``
+    """While active, SIGINT and SIGTERM shut this process's kernels down before it stops.
+
+    Only the main thread can set handlers; elsewhere this does nothing (the kernels are
+    still killed at exit, and :func:`sweep_stale_kernels` catches what a hard kill leaves).
+    """
+
+    def __enter__(self) -> "signal_cleanup":
+        self._saved: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, _on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+
+atexit.register(cleanup_kernels)
+
+
 class _Kernel:
-    """One IPython kernel (async manager + client) reused across jobs."""
+    """One IPython kernel (async manager + client) reused across jobs.
+
+    Everything the kernel leaves on disk — connection file, IPC sockets and an
+    owner record — lives in one private folder ``perfeval-kernel-*`` in the temp
+    directory, removed on shutdown, on SIGINT/SIGTERM and, if the owner was
+    killed outright, by the next perfeval start (:func:`sweep_stale_kernels`).
+    """
 
     def __init__(self, kernel_name: str, env: dict[str, str], cwd: Path) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        self._ipc_dir: tempfile.TemporaryDirectory[str] | None = None
+        global _swept
+        if not _swept:
+            _swept = True
+            sweep_stale_kernels()
+        self.folder = tempfile.mkdtemp(prefix=KERNEL_DIR_PREFIX)
+        connection = os.path.join(self.folder, "kernel.json")
         if os.name == "posix":
             # IPC sockets: no TCP ports, no "running over TCP without encryption" warning.
-            self._ipc_dir = tempfile.TemporaryDirectory(prefix="perfeval-kernel-")
-            self.km = AsyncKernelManager(
-                kernel_name=kernel_name, transport="ipc", ip=os.path.join(self._ipc_dir.name, "k")
-            )
+            self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                         ip=os.path.join(self.folder, "k"), connection_file=connection)
         else:
-            self.km = AsyncKernelManager(kernel_name=kernel_name)
+            self.km = AsyncKernelManager(kernel_name=kernel_name, connection_file=connection)
         self.env = env
         self.cwd = cwd
         self.kc: Any = None
+        self._record()
+
+    def _record(self) -> None:
+        record = {"owner_pid": os.getpid(), "kernel_pid": self.pid}
+        with contextlib.suppress(OSError):
+            Path(self.folder, OWNER_FILE).write_text(json.dumps(record), encoding="utf-8")
 
     async def start(self) -> None:
+        _LIVE[id(self)] = self
         await self.km.start_kernel(env=self.env, cwd=str(self.cwd))
+        self._record()
         await self._new_client()
 
     async def _new_client(self) -> None:
@@ -233,6 +391,7 @@ class _Kernel:
 
     async def restart(self) -> None:
         await self.km.restart_kernel(now=True)
+        self._record()
         await self._new_client()
 
     @property
@@ -257,24 +416,29 @@ class _Kernel:
         except Exception:  # noqa: BLE001 - any failure means "restart it"
             return False
 
+    def kill_now(self) -> None:
+        """Synchronous hard stop (signal handlers, exit): kill the process, remove the folder."""
+        _LIVE.pop(id(self), None)
+        _kill_kernel_process(self.pid)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     async def shutdown(self) -> None:
         try:
             if self.kc is not None:
                 self.kc.stop_channels()
-        finally:
             if self.km.has_kernel:
                 await self.km.shutdown_kernel(now=True)
-            if self._ipc_dir is not None:
-                self._ipc_dir.cleanup()
+        finally:
+            self.kill_now()
 
 
 def _kernel_env() -> dict[str, str]:
+    """The kernel's environment: this process's, with an inline matplotlib backend.
+
+    Nothing is added to ``PYTHONPATH``: the kernel runs the same interpreter and
+    imports the installed perfeval (a wheel, or an editable checkout).
+    """
     env = dict(os.environ)
-    root = str(REPO_ROOT)
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if root not in paths:
-        paths.insert(0, root)
-    env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.pop("JPY_PARENT_PID", None)
     return env
@@ -300,6 +464,126 @@ def _export(nb: nbformat.NotebookNode, job: Job, result: RunResult) -> None:
         result.outputs["pdf"] = to_pdf(html, job.output_stem.with_name(job.output_stem.name + ".pdf"))
 
 
+def _export_error(result: RunResult, exc: BaseException) -> None:
+    result.ok = False
+    result.error = f"导出失败：{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
+    if os.environ.get("PERFEVAL_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+
+
+async def _execute(kernel: _Kernel, job: Job, number: int, *, timeout: int,
+                   kernel_name: str) -> tuple[nbformat.NotebookNode | None, RunResult]:
+    """Run one job on ``kernel`` (reset first); the executed notebook (None if unreadable) and its result.
+
+    Nothing is written here: the caller writes and exports (:func:`_finish`).
+    """
+    from nbclient import NotebookClient
+
+    result = RunResult(job=job, ok=False, kernel_id=kernel.kernel_id, kernel_pid=kernel.pid)
+    cwd = job.notebook.resolve().parent
+    if number > 0 and not await kernel.reset(cwd):
+        await kernel.restart()
+        await kernel.reset(cwd)
+    elif number == 0:
+        await kernel.reset(cwd)
+    result.kernel_id, result.kernel_pid = kernel.kernel_id, kernel.pid
+    try:
+        source = nbformat.read(job.notebook, as_version=4)
+    except Exception as exc:  # noqa: BLE001
+        result.error = f"无法读取笔记本 {job.notebook}：{exc}"
+        return None, result
+    nb = inject_parameters(source, job.parameters)
+    started = _dt.datetime.now(_dt.timezone.utc).astimezone()
+    t0 = time.perf_counter()
+    error: BaseException | None = None
+    client = NotebookClient(
+        nb,
+        km=kernel.km,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        allow_errors=False,
+        record_timing=True,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    client.kc = kernel.kc
+    try:
+        await client.async_execute(cleanup_kc=False)
+    except Exception as exc:  # noqa: BLE001 - a report must not stop the batch
+        error = exc
+    duration = time.perf_counter() - t0
+    result.duration = duration
+    meta = {
+        "notebook": str(job.notebook),
+        "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in job.parameters.items()},
+        "start": started.isoformat(timespec="seconds"),
+        "end": _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "duration": round(duration, 3),
+        "kernel_id": kernel.kernel_id,
+        "kernel_pid": kernel.pid,
+        "error": None,
+    }
+    if error is not None:
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        result.error = _error_line(error)
+        meta["error"] = result.error
+        _mark_failure(nb, result.error)
+        if isinstance(error, (CellTimeoutError, DeadKernelError)) or not await kernel.km.is_alive():
+            await kernel.restart()
+    nb.metadata["perfeval"] = meta
+    return nb, result
+
+
+class KernelSession:
+    """One reused kernel for synchronous callers: a worker process or thread runs jobs one by one.
+
+    The kernel starts on the first :meth:`run` and lives until :meth:`close`
+    (also called at interpreter exit).  Each job is executed, written and
+    exported before :meth:`run` returns; a failing job is marked and returned,
+    never raised.
+    """
+
+    def __init__(self, *, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3") -> None:
+        self.timeout = timeout
+        self.kernel_name = kernel_name
+        self._loop = asyncio.new_event_loop()
+        self._kernel: _Kernel | None = None
+        self._count = 0
+
+    def run(self, job: Job | Sequence[Any]) -> RunResult:
+        """Execute one job in this session's kernel and write its outputs."""
+        job = _as_job(job)
+        if self._kernel is None:
+            self._kernel = _Kernel(self.kernel_name, _kernel_env(), job.notebook.resolve().parent)
+            self._loop.run_until_complete(self._kernel.start())
+        nb, result = self._loop.run_until_complete(
+            _execute(self._kernel, job, self._count, timeout=self.timeout, kernel_name=self.kernel_name))
+        self._count += 1
+        if nb is not None:
+            try:
+                _finish(nb, job, result, result.error is None)
+            except Exception as exc:  # noqa: BLE001 - a report must not stop the batch
+                _export_error(result, exc)
+        return result
+
+    def close(self) -> None:
+        """Shut the kernel down and remove its folder."""
+        if self._kernel is not None:
+            kernel, self._kernel = self._kernel, None
+            try:
+                self._loop.run_until_complete(asyncio.wait_for(kernel.shutdown(), 30))
+            except Exception:  # noqa: BLE001 - fall back to a hard stop
+                kernel.kill_now()
+        if not self._loop.is_closed():
+            self._loop.close()
+
+    def __enter__(self) -> "KernelSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 async def _run_batch(
     jobs: list[Job],
     *,
@@ -308,9 +592,6 @@ async def _run_batch(
     kernel_name: str,
     on_result: Any,
 ) -> list[RunResult]:
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
     results: list[RunResult] = []
     if not jobs:
         return results
@@ -320,7 +601,6 @@ async def _run_batch(
 
         bar = tqdm(total=len(jobs), desc="生成报告", unit="份", file=sys.stderr, leave=True, dynamic_ncols=True)
     kernel = _Kernel(kernel_name, _kernel_env(), jobs[0].notebook.resolve().parent)
-    await kernel.start()
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfeval-export")
     pending: tuple[asyncio.Future[None], RunResult] | None = None
@@ -329,10 +609,7 @@ async def _run_batch(
         try:
             await future
         except Exception as exc:  # noqa: BLE001 - a report must not stop the batch
-            result.ok = False
-            result.error = f"导出失败：{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
-            if os.environ.get("PERFEVAL_DEBUG"):
-                traceback.print_exception(exc, file=sys.stderr)
+            _export_error(result, exc)
         results.append(result)
         if on_result:
             on_result(result)
@@ -340,73 +617,23 @@ async def _run_batch(
             bar.update(1)
 
     try:
+        await kernel.start()
         for number, job in enumerate(jobs):
             if bar is not None:
                 bar.set_postfix_str(job.label or job.output_stem.name, refresh=True)
-            result = RunResult(job=job, ok=False, kernel_id=kernel.kernel_id, kernel_pid=kernel.pid)
-            cwd = job.notebook.resolve().parent
-            if number > 0 and not await kernel.reset(cwd):
-                await kernel.restart()
-                await kernel.reset(cwd)
-            elif number == 0:
-                await kernel.reset(cwd)
-            result.kernel_id, result.kernel_pid = kernel.kernel_id, kernel.pid
-            try:
-                source = nbformat.read(job.notebook, as_version=4)
-            except Exception as exc:  # noqa: BLE001
-                result.error = f"无法读取笔记本 {job.notebook}：{exc}"
-                if pending is not None:
-                    await settle(*pending)
-                    pending = None
-                done: asyncio.Future[None] = loop.create_future()
-                done.set_result(None)
-                await settle(done, result)
-                continue
-            nb = inject_parameters(source, job.parameters)
-            started = _dt.datetime.now(_dt.timezone.utc).astimezone()
-            t0 = time.perf_counter()
-            error: BaseException | None = None
-            client = NotebookClient(
-                nb,
-                km=kernel.km,
-                timeout=timeout,
-                kernel_name=kernel_name,
-                allow_errors=False,
-                record_timing=True,
-                resources={"metadata": {"path": str(cwd)}},
-            )
-            client.kc = kernel.kc
-            try:
-                await client.async_execute(cleanup_kc=False)
-            except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                error = exc
-            except Exception as exc:  # noqa: BLE001 - a report must not stop the batch
-                error = exc
-            duration = time.perf_counter() - t0
-            result.duration = duration
-            meta = {
-                "notebook": str(job.notebook),
-                "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in job.parameters.items()},
-                "start": started.isoformat(timespec="seconds"),
-                "end": _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
-                "duration": round(duration, 3),
-                "kernel_id": kernel.kernel_id,
-                "kernel_pid": kernel.pid,
-                "error": None,
-            }
-            if error is not None:
-                result.error = _error_line(error)
-                meta["error"] = result.error
-                _mark_failure(nb, result.error)
-                if isinstance(error, (CellTimeoutError, DeadKernelError)) or not await kernel.km.is_alive():
-                    await kernel.restart()
-            nb.metadata["perfeval"] = meta
+            nb, result = await _execute(kernel, job, number, timeout=timeout, kernel_name=kernel_name)
             # Write and export in a worker thread while the kernel runs the next job
             # (the kernel is another process: on two cores the two overlap).
             # At most one export is pending, so results stay in job order.
             if pending is not None:
                 await settle(*pending)
-            pending = (loop.run_in_executor(pool, _finish, nb, job, result, error is None), result)
+                pending = None
+            if nb is None:
+                done: asyncio.Future[None] = loop.create_future()
+                done.set_result(None)
+                await settle(done, result)
+                continue
+            pending = (loop.run_in_executor(pool, _finish, nb, job, result, result.error is None), result)
         if pending is not None:
             await settle(*pending)
             pending = None
@@ -430,8 +657,15 @@ def run_notebooks(
     timeout: int = CELL_TIMEOUT,
     kernel_name: str = "python3",
     on_result: Any = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> list[RunResult]:
     """Execute notebooks with parameters in one reused kernel and export them.
+
+    With ``workers`` > 1 the jobs are shared out to that many worker processes,
+    each with its own reused kernel; with ``scheduler`` they go to a
+    dask.distributed cluster (:mod:`perfeval._parallel`).  Either way the same
+    files are written as by a serial run.
 
     Parameters
     ----------
@@ -449,6 +683,10 @@ def run_notebooks(
     on_result : callable, optional
         Called with each :class:`RunResult` as soon as the job is done (the CLI
         prints its lines through it).
+    workers : int, default 1
+        Worker processes on this machine (``--jobs``).
+    scheduler : str, optional
+        Address of a dask scheduler (``--scheduler tcp://host:8786``).
 
     Returns
     -------
@@ -461,10 +699,17 @@ def run_notebooks(
         unknown = set(job.formats) - RUN_FORMATS
         if unknown:
             raise ValueError(f"不支持的输出格式：{', '.join(sorted(unknown))}（可选：html、pdf）")
+    if scheduler or (workers > 1 and len(job_list) > 1):
+        from perfeval._parallel import run_distributed
+
+        return run_distributed(job_list, workers=workers, scheduler=scheduler, progress=progress, timeout=timeout,
+                               kernel_name=kernel_name, on_result=on_result)
+
     def batch() -> list[RunResult]:
-        return asyncio.run(
-            _run_batch(job_list, progress=progress, timeout=timeout, kernel_name=kernel_name, on_result=on_result)
-        )
+        with signal_cleanup():
+            return asyncio.run(
+                _run_batch(job_list, progress=progress, timeout=timeout, kernel_name=kernel_name, on_result=on_result)
+            )
 
     try:
         asyncio.get_running_loop()
@@ -479,4 +724,5 @@ def run_notebooks(
 #: Name used in docs/architecture.md.
 run_reports = run_notebooks
 
-__all__ = ["Job", "RunResult", "run_notebooks", "run_reports", "inject_parameters", "RUN_FORMATS"]
+__all__ = ["Job", "RunResult", "KernelSession", "run_notebooks", "run_reports", "inject_parameters", "RUN_FORMATS",
+           "sweep_stale_kernels", "signal_cleanup"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,7 +12,7 @@ from perfeval._import._layout import (
     CONTRACT_COLUMNS, ERROR, INFO, LOG_COLUMNS, PROVENANCE_COLUMNS, WARNING, ImportedReport,
 )
 from perfeval._import._model import ReportImportError
-from perfeval._import._read import SUPPORTED_EXTS, read_report
+from perfeval._import._read import SUPPORTED_EXTS
 
 PROVENANCE_FILE = "provenance.csv"
 LOG_FILE = "import_log.csv"
@@ -302,7 +301,8 @@ class _State:
 
 
 def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],
-                   dept_id: str | None = None, year: int | None = None, progress: bool = True) -> ImportSummary:
+                   dept_id: str | None = None, year: int | None = None, progress: bool = True,
+                   jobs: int = 1, scheduler: str | None = None) -> ImportSummary:
     """Import report files and folders into a dataset folder.
 
     Each file is read with :func:`read_report`; a file that cannot be read is
@@ -323,6 +323,10 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         Passed to :func:`read_report` for every file.
     progress : bool
         Show a progress bar on stderr (tqdm).
+    jobs, scheduler : optional
+        Read the files in ``jobs`` worker processes, or on the dask cluster at
+        ``scheduler`` (:func:`perfeval._parallel.read_reports`); merging stays
+        serial, in file order, so the dataset is the same.
 
     Returns
     -------
@@ -334,7 +338,7 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     ReportImportError
         When the existing tables in ``out_dir`` cannot be read (nothing is written).
     """
-    from tqdm import tqdm
+    from perfeval._parallel import read_reports
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -347,15 +351,10 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     for name, why in missing:
         summary.failed.append((name, why))
         state.fail(Path(name).name, why)
-    for f in tqdm(files, desc="导入报告", unit="个", file=sys.stderr, disable=not progress):
-        try:
-            rep = read_report(f, dept_id=dept_id, year=year)
-        except ReportImportError as exc:
-            summary.failed.append((str(f), exc.reason))
-            state.fail(f.name, exc.reason)
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            reason = f"内部错误（{type(exc).__name__}: {exc}），请将此文件反馈给维护者"
+    for f, status, rep in read_reports(files, dept_id=dept_id, year=year, workers=jobs, scheduler=scheduler,
+                                       progress=progress):
+        if status != "ok":
+            reason = rep if status == "error" else f"内部错误（{rep}），请将此文件反馈给维护者"
             summary.failed.append((str(f), reason))
             state.fail(f.name, reason)
             continue

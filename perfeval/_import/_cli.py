@@ -20,14 +20,22 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("--dept-id", default=None, help="部门编码（默认由地区与部门名称生成 dept-xxxxxxxx）")
     p.add_argument("--year", type=int, default=None, help="年度（默认从标题“（2021年度）”、文件名或正文读取）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    from perfeval._parallel import parallel_options
+
+    parallel_options(p, what="读取报告")
     p.set_defaults(func=run_import, handler=run_import)
     return p
 
 
 def run_import(args: argparse.Namespace) -> int:
     """Run the import; exit code 0 (all imported), 1 (a file failed or conflicted), 2 (bad usage)."""
-    from perfeval._errors import UsageError
+    from perfeval._errors import DataError, UsageError
     from perfeval._import._batch import import_reports
+    from perfeval._parallel import check_parallel_args
+
+    problem = check_parallel_args(args.jobs, args.scheduler)
+    if problem:
+        raise UsageError(problem)
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -35,8 +43,11 @@ def run_import(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 不是文件夹")
-    summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year,
-                             progress=not args.no_progress)  # ReportImportError: exit code 1
+    try:
+        summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year, progress=not args.no_progress,
+                                 jobs=args.jobs, scheduler=args.scheduler)  # ReportImportError: exit code 1
+    except RuntimeError as exc:  # the dask scheduler cannot be reached
+        raise DataError(str(exc)) from exc
     print(summary)
     return 0 if summary.ok else 1
 
