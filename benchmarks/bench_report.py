@@ -1,133 +1,165 @@
-"""Benchmark: ``perfeval report`` machinery vs papermill + ``jupyter nbconvert`` per report.
+"""Benchmark: seconds per department report, four ways, and as the dataset grows.
 
-Both sides execute the same notebook (``notebooks/01_department_report.ipynb``,
-or a small stand-in with a chart and a table if it does not exist yet) on the
-same dataset for N departments (default 20; department ids are repeated when
-the dataset has fewer) and produce HTML:
+Part 1 — the same notebook (``notebooks/01_department_report.ipynb``) for the same N
+departments of the embedded dataset (ids repeated when it has fewer), HTML only:
 
-* perfeval: :func:`perfeval._run.run_notebooks` — one kernel for the batch,
-  namespace reset between reports, HTML export in-process (and, with ``--pdf``,
-  PDF too, timed separately);
-* baseline: for each department ``papermill`` (CLI, new kernel each time) then
-  ``jupyter nbconvert --to html --no-input`` (CLI).
+* perfeval serial: :func:`perfeval.run_reports` — one kernel for the batch;
+* perfeval ``--jobs 2``: two worker processes, one kernel each;
+* perfeval on a dask ``LocalCluster`` with 2 worker processes (1 thread each);
+  cluster start-up printed separately;
+* papermill (CLI, a new kernel per report) then ``jupyter nbconvert --to html
+  --no-input`` (CLI) per report — the usual way (``pip install -e '.[bench]'``).
 
-Prints totals, seconds per report and the ratio. Nothing is asserted.
+Part 2 — per-report cost on datasets of 25, 400 and 2,000 department-years (the
+seeded 示例 departments of :func:`perfeval.generate_examples`, copied into as many
+counties as needed): K department reports each, serially, one kernel.
+
+Prints totals, seconds per report and ratios. Nothing is asserted.
 
 Usage::
 
-    python benchmarks/bench_report.py [-n 20] [--dataset PATH] [--pdf] [--skip-baseline]
+    python benchmarks/bench_report.py [-n 8] [--sizes 25,400,2000] [-k 3] [--skip-baseline] [--skip-dask]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from perfeval import _paths
+from perfeval._run import Job, run_notebooks
 
-from perfeval import _paths  # noqa: E402
-from perfeval._run import Job, run_notebooks  # noqa: E402
-
-
-def stand_in_notebook(folder: Path) -> Path:
-    """A small report notebook (parameters, Chinese chart, table, markdown)."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-    params = new_code_cell("dataset = ''\ndept_id = ''\nyear = None\nframework = ''")
-    params.metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=[
-        new_markdown_cell("# 部门整体支出绩效报告（基准用）"),
-        params,
-        new_code_cell("import perfeval\nfrom perfeval._fonts import use_cjk_font\nuse_cjk_font()\n"
-                      "import matplotlib.pyplot as plt\nds = perfeval.load(dataset or None)\n"
-                      "fin = ds.finance[ds.finance['dept_id'] == dept_id]"),
-        new_markdown_cell("## 一、资金情况"),
-        new_code_cell("fig, ax = plt.subplots()\nfin.groupby('year')['actual'].sum().plot.bar(ax=ax)\n"
-                      "ax.set_title(ds.dept_name(dept_id) + ' 全年执行数（万元）')\nplt.show()"),
-        new_code_cell("fin[['year', 'item', 'initial_budget', 'adjusted_budget', 'actual']].head(30)"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = folder / "bench_report.ipynb"
-    nbformat.write(nb, path)
-    return path
+NOTEBOOK = _paths.NOTEBOOKS_DIR / "01_department_report.ipynb"
 
 
 def plan(dataset: str, n: int) -> list[dict]:
-    """N parameter sets (dept ids repeated if the dataset has fewer)."""
+    """N parameter sets (department ids repeated if the dataset has fewer)."""
     import perfeval
 
     ds = perfeval.load(dataset or None)
     ids = [str(d) for d in ds.departments["dept_id"] if ds.years(str(d))]
     return [
-        {"dataset": dataset, "dept_id": ids[i % len(ids)], "year": ds.years(ids[i % len(ids)])[-1], "framework": ""}
+        {"dataset": dataset, "dept_id": ids[i % len(ids)], "year": int(ds.years(ids[i % len(ids)])[-1]),
+         "framework": ""}
         for i in range(n)
     ]
 
 
-def run_perfeval(notebook: Path, params: list[dict], out: Path, formats: tuple[str, ...]) -> float:
-    jobs = [Job(notebook, p, out / f"r{i:02d}", formats, p["dept_id"]) for i, p in enumerate(params)]
+def perfeval_run(params: list[dict], out: Path, **kwargs) -> float:
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [Job(NOTEBOOK, p, out / f"r{i:03d}", ("html",), p["dept_id"]) for i, p in enumerate(params)]
     t0 = time.perf_counter()
-    results = run_notebooks(jobs, progress=False)
+    results = run_notebooks(jobs, progress=False, **kwargs)
     elapsed = time.perf_counter() - t0
     failed = [r for r in results if not r.ok]
     if failed:
-        print(f"  perfeval: {len(failed)} failed, first: {failed[0].error}")
+        print(f"    ({len(failed)} failed, first: {failed[0].error})")
     return elapsed
 
 
-def run_baseline(notebook: Path, params: list[dict], out: Path) -> float:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+def baseline_run(params: list[dict], out: Path) -> float:
+    out.mkdir(parents=True, exist_ok=True)
+    bindir = Path(sys.executable).parent
+    papermill = shutil.which("papermill", path=str(bindir)) or shutil.which("papermill")
+    jupyter = shutil.which("jupyter", path=str(bindir)) or shutil.which("jupyter")
     t0 = time.perf_counter()
     for i, p in enumerate(params):
-        executed = out / f"b{i:02d}.ipynb"
-        subprocess.run(
-            ["papermill", str(notebook), str(executed), "-y", json.dumps(p), "--cwd", str(notebook.parent),
-             "--no-progress-bar", "--log-level", "ERROR"],
-            check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        subprocess.run(
-            ["jupyter", "nbconvert", "--to", "html", "--no-input", str(executed), "--output", f"b{i:02d}"],
-            check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        executed = out / f"b{i:03d}.ipynb"
+        subprocess.run([papermill, str(NOTEBOOK), str(executed), "-y", json.dumps(p), "--cwd", str(NOTEBOOK.parent),
+                        "--no-progress-bar", "--log-level", "ERROR"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([jupyter, "nbconvert", "--to", "html", "--no-input", str(executed), "--output", f"b{i:03d}"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
+
+
+def synthetic_dataset(folder: Path, dept_years: int) -> Path:
+    """A CSV dataset of ``dept_years`` department-years: the 示例 departments in enough counties."""
+    import pandas as pd
+
+    import perfeval
+    from perfeval._examples import format_csv_rows
+
+    years = range(2019, 2024)  # 5 departments × 5 years = 25 department-years a county
+    copies = max(1, dept_years // 25)
+    frames: dict[str, list] = {}
+    for k in range(copies):
+        county = perfeval.generate_examples(5, years=years, seed=20211 + k, region=f"示例{k + 1}县")
+        for name, frame in county.items():
+            frame = frame.copy()
+            if k:
+                frame["dept_id"] = frame["dept_id"].astype("str") + f"-{k + 1}"
+                if name == "departments":
+                    frame["name"] = frame["name"].astype("str") + f"{k + 1}"
+            frames.setdefault(name, []).append(frame)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True)
+        lines = [",".join(frame.columns)] + format_csv_rows(frame)
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=20, help="reports per side (default 20)")
-    parser.add_argument("--dataset", default="", help="dataset path (default: the embedded one)")
-    parser.add_argument("--pdf", action="store_true", help="also time perfeval with HTML+PDF")
-    parser.add_argument("--skip-baseline", action="store_true", help="only time perfeval")
+    parser.add_argument("-n", type=int, default=8, help="reports per way in part 1 (default 8)")
+    parser.add_argument("--sizes", default="25,400,2000", help="department-years of the part-2 datasets")
+    parser.add_argument("-k", type=int, default=3, help="reports per dataset in part 2 (default 3)")
+    parser.add_argument("--skip-baseline", action="store_true", help="no papermill + nbconvert")
+    parser.add_argument("--skip-dask", action="store_true", help="no LocalCluster")
     args = parser.parse_args(argv)
 
-    notebook = _paths.NOTEBOOKS_DIR / "01_department_report.ipynb"
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; notebook {NOTEBOOK.name}")
     with tempfile.TemporaryDirectory(prefix="perfeval-bench-") as tmp:
         work = Path(tmp)
-        if not notebook.is_file():
-            notebook = stand_in_notebook(work)
-        params = plan(args.dataset, args.n)
-        print(f"notebook: {notebook.relative_to(REPO) if notebook.is_relative_to(REPO) else notebook.name}; "
-              f"{args.n} reports; departments: {len({p['dept_id'] for p in params})}")
-        (work / "p").mkdir()
-        ours = run_perfeval(notebook, params, work / "p", ("html",))
-        print(f"perfeval run_notebooks (html):      {ours:7.1f} s total, {ours / args.n:5.2f} s/report")
-        if args.pdf:
-            (work / "q").mkdir()
-            ours_pdf = run_perfeval(notebook, params, work / "q", ("html", "pdf"))
-            print(f"perfeval run_notebooks (html+pdf):  {ours_pdf:7.1f} s total, {ours_pdf / args.n:5.2f} s/report")
+        params = plan("", args.n)
+        n = len(params)
+        print(f"\npart 1: {n} department reports (HTML) of the embedded dataset, "
+              f"{len({p['dept_id'] for p in params})} departments")
+        rows: dict[str, float] = {}
+        rows["perfeval serial (one kernel)"] = perfeval_run(params, work / "serial")
+        rows["perfeval --jobs 2"] = perfeval_run(params, work / "jobs2", workers=2)
+        if not args.skip_dask:
+            from distributed import LocalCluster
+
+            t0 = time.perf_counter()
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None)
+            print(f"  (LocalCluster start-up: {time.perf_counter() - t0:.1f} s, not counted)")
+            try:
+                rows["perfeval LocalCluster, 2 workers"] = perfeval_run(params, work / "dask", scheduler=cluster)
+            finally:
+                cluster.close()
         if not args.skip_baseline:
-            (work / "b").mkdir()
-            base = run_baseline(notebook, params, work / "b")
-            print(f"papermill + nbconvert CLI (html):   {base:7.1f} s total, {base / args.n:5.2f} s/report")
-            print(f"ratio (baseline / perfeval, per report): {base / ours:.1f}x")
+            rows["papermill + nbconvert --no-input"] = baseline_run(params, work / "baseline")
+        serial = rows["perfeval serial (one kernel)"]
+        for label, total in rows.items():
+            print(f"  {label:36s} {total:7.1f} s total  {total / n:6.2f} s/report  "
+                  f"({serial / total if label.startswith('perfeval') else total / serial:.1f}×"
+                  f"{' vs serial' if label.startswith('perfeval') else ' slower than perfeval serial'})")
+
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        print(f"\npart 2: {args.k} department reports (HTML) each, serially, as the dataset grows")
+        per_report: dict[int, float] = {}
+        for size in sizes:
+            t0 = time.perf_counter()
+            folder = synthetic_dataset(work / f"ds{size}", size)
+            made = time.perf_counter() - t0
+            p = plan(str(folder), args.k)
+            total = perfeval_run(p, work / f"size{size}")
+            per_report[size] = total / len(p)
+            print(f"  {size:5d} department-years (made in {made:4.1f} s): {total:7.1f} s total  "
+                  f"{per_report[size]:6.2f} s/report")
+        if len(per_report) > 1:
+            small, large = min(per_report), max(per_report)
+            print(f"  per-report cost at {large} vs {small} department-years: "
+                  f"{per_report[large] / per_report[small]:.2f}× (target ≤ 1.3×)")
     return 0
 
 

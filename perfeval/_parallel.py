@@ -80,15 +80,27 @@ def _close_at_exit(session: KernelSession) -> None:
     util.Finalize(session, session.close, exitpriority=10)
 
 
+def _on_worker_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
+    """SIGINT/SIGTERM in a local worker: stop its kernel, then die of the signal.
+
+    (An exception would not do: the pool's worker loop catches it and waits for more work.)
+    """
+    import signal
+
+    from perfeval._run import cleanup_kernels
+
+    cleanup_kernels()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
 def _init_process(timeout: int, kernel_name: str) -> None:
     """Initializer of a local worker process: signal clean-up, kernel settings."""
     import signal
 
-    from perfeval._run import _on_signal
-
     _SESSION_ARGS.update(timeout=timeout, kernel_name=kernel_name)
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _on_signal)
+        signal.signal(sig, _on_worker_signal)
 
 
 def _run_local(job: Job) -> RunResult:

@@ -284,16 +284,14 @@ def sweep_stale_kernels(tmp: str | os.PathLike[str] | None = None) -> list[Path]
             record = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
             owner, kernel_pid = int(record.get("owner_pid") or 0), record.get("kernel_pid")
         except (OSError, ValueError, TypeError, AttributeError):
-            # No readable record: stale only once it is old (a kernel being set up writes it within seconds).
+            # No readable record (a kernel being set up, or an older perfeval): stale only after a day.
             try:
-                if time.time() - folder.stat().st_mtime < 300:
+                if time.time() - folder.stat().st_mtime < 86400:
                     continue
             except OSError:
                 continue
             owner, kernel_pid = 0, None
-        if owner and owner != os.getpid() and _pid_alive(owner):
-            continue
-        if owner == os.getpid() and any(k.folder == str(folder) for k in _LIVE.values()):
+        if owner and _pid_alive(owner):
             continue
         _kill_kernel_process(int(kernel_pid) if kernel_pid else None, str(folder))
         shutil.rmtree(folder, ignore_errors=True)

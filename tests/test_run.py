@@ -1,6 +1,7 @@
 """Notebook runner (one kernel per batch) and the report/compare/trends commands."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from perfeval import _paths
-from perfeval._run import Job, inject_parameters, run_notebooks
+from perfeval._run import (
+    KERNEL_DIR_PREFIX, OWNER_FILE, Job, KernelSession, inject_parameters, run_notebooks, sweep_stale_kernels,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -329,3 +332,121 @@ def test_a_batch_loads_and_analyses_once_and_each_report_gets_its_part(tmp_path,
     compare = json.dumps(nbformat.read(out / "部门对比_2021.ipynb", as_version=4).cells, ensure_ascii=False)
     assert "年度 [2020, 2021]" in compare
     assert (out / "部门报告_网信办_2021.xlsx").exists() and (out / "部门对比_2021.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- kernel files and signals
+
+
+def _kernel_folders(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob(KERNEL_DIR_PREFIX + "*"))
+
+
+def _gone(pid: int) -> bool:
+    """The process no longer runs (absent, or a zombie waiting to be reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.e2e
+def test_kernel_files_live_in_one_private_folder_removed_at_close(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    nb = make_notebook(tmp_path / "n.ipynb", body=[
+        new_code_cell("import ipykernel, json\nprint(json.dumps({'cf': ipykernel.get_connection_file()}))")])
+    with KernelSession() as session:
+        result = session.run(Job(nb, {}, tmp_path / "out" / "a", ()))
+        assert result.ok, result.error
+        (folder,) = _kernel_folders(tmp_path)
+        connection = Path(_first_json(nbformat.read(result.outputs["ipynb"], as_version=4))["cf"])
+        assert connection.parent == folder and connection.is_file()
+        record = json.loads((folder / OWNER_FILE).read_text())
+        assert record == {"owner_pid": os.getpid(), "kernel_pid": result.kernel_pid}
+    assert _kernel_folders(tmp_path) == [] and _gone(result.kernel_pid)
+
+
+def test_next_start_removes_stale_kernel_folders(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{KERNEL_DIR_PREFIX}stale"
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", str(stale)])
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    reused = tmp_path / f"{KERNEL_DIR_PREFIX}reused"
+    live = tmp_path / f"{KERNEL_DIR_PREFIX}live"
+    for folder, owner, kernel in ((stale, dead.pid, orphan.pid), (reused, dead.pid, bystander.pid),
+                                  (live, os.getpid(), None)):
+        folder.mkdir()
+        (folder / "kernel.json").write_text("{}")
+        (folder / OWNER_FILE).write_text(json.dumps({"owner_pid": owner, "kernel_pid": kernel}))
+    try:
+        removed = sweep_stale_kernels(tmp_path)
+        assert sorted(removed) == sorted([stale, reused])
+        assert _kernel_folders(tmp_path) == [live]  # a running perfeval's kernel is left alone
+        assert orphan.wait(10) is not None  # the dead owner's kernel is stopped
+        assert bystander.poll() is None  # a pid that no longer names the folder is never killed
+    finally:
+        for proc in (orphan, bystander):
+            proc.kill()
+            proc.wait()
+
+
+DRIVER = """
+import json, sys
+from pathlib import Path
+from perfeval._run import Job, run_notebooks
+nb, out, workers = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+jobs = [Job(nb, {"name": f"r{i}", "value": 0 if i == 0 else 300}, out / f"r{i}", ()) for i in range(4)]
+run_notebooks(jobs, progress=False, workers=workers)
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_mid_batch_leaves_no_kernel_and_no_connection_file(tmp_path, workers):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    private = tmp_path / "tmp"
+    private.mkdir()
+    nb = make_notebook(tmp_path / "slow.ipynb", body=[new_code_cell("import time\ntime.sleep(value)\nprint(name)")])
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(nb), str(out), str(workers)],
+                            env={**os.environ, "TMPDIR": str(private)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    kernels: set[int] = set()
+    deadline = time.monotonic() + 300
+    try:
+        # mid-batch: the first report is written, the next ones are running (sleeping in a cell)
+        while time.monotonic() < deadline and proc.poll() is None:
+            for record in private.glob(f"{KERNEL_DIR_PREFIX}*/{OWNER_FILE}"):
+                with contextlib.suppress(OSError, ValueError):
+                    pid = json.loads(record.read_text()).get("kernel_pid")
+                    if pid:
+                        kernels.add(pid)
+            if (out / "r0.ipynb").exists() and len(kernels) >= workers:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None and kernels, proc.stderr.read() if proc.poll() is not None else "timeout"
+        time.sleep(1)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code != 0
+    assert "Traceback" not in proc.stderr.read()
+    assert _kernel_folders(private) == []  # no connection file, no socket left
+    for pid in kernels:
+        for _ in range(50):
+            if _gone(pid):
+                break
+            time.sleep(0.1)
+        assert _gone(pid), f"kernel {pid} still runs"
