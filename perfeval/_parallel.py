@@ -314,12 +314,32 @@ def _local_reports(jobs: list[Job], workers: int, timeout: int, kernel_name: str
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _kernel_cleanup_plugin() -> Any:
+    """A dask worker plugin that stops the worker's kernels when the worker closes."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class PerfevalKernels(WorkerPlugin):
+        name = "perfeval-kernels"
+
+        def teardown(self, worker: Any) -> None:  # noqa: ARG002 - plugin signature
+            from perfeval._run import cleanup_kernels
+
+            cleanup_kernels()
+
+    return PerfevalKernels()
+
+
 def _dask_reports(jobs: list[Job], scheduler: Any, timeout: int, kernel_name: str,
                   done: Callable[[int, RunResult], None]) -> None:
     from distributed import as_completed as dask_completed
 
     client, owned = _client(scheduler)
     try:
+        register = getattr(client, "register_plugin", None) or client.register_worker_plugin
+        try:
+            register(_kernel_cleanup_plugin())
+        except Exception:  # noqa: BLE001 - clean-up at exit and the next start's sweep still apply
+            pass
         bundle, remote_jobs = make_bundle(jobs)
         shipped = client.scatter(bundle, broadcast=True)
         futures = {client.submit(_run_remote, shipped, rjob, timeout, kernel_name, pure=False): i

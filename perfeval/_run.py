@@ -310,11 +310,26 @@ def cleanup_kernels() -> None:
         kernel.kill_now()
 
 
+_interrupted = False
+
+
 def _on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
+    """Kill the kernels first; then SIGINT unwinds (KeyboardInterrupt), SIGTERM ends the process.
+
+    SIGTERM, and a second Ctrl-C, exit at once with 128 + the signal number rather
+    than unwind through the event loop (a cancelled nbclient call can wait out its
+    cell timeout); the kernels and their folders are gone by then.
+    """
+    global _interrupted
     cleanup_kernels()
-    if signum == signal.SIGINT:
+    if signum == signal.SIGINT and not _interrupted:
+        _interrupted = True
         raise KeyboardInterrupt
-    raise SystemExit(128 + signum)
+    with contextlib.suppress(Exception):
+        print("perfeval：已中断（内核已关闭）", file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+    os._exit(128 + signum)
 
 
 class signal_cleanup:  # noqa: N801 - used like a function: ``with signal_cleanup(): …``
@@ -325,6 +340,8 @@ class signal_cleanup:  # noqa: N801 - used like a function: ``with signal_cleanu
     """
 
     def __enter__(self) -> "signal_cleanup":
+        global _interrupted
+        _interrupted = False
         self._saved: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -337,6 +354,28 @@ class signal_cleanup:  # noqa: N801 - used like a function: ``with signal_cleanu
 
 
 atexit.register(cleanup_kernels)
+
+
+def _own_signals(loop: asyncio.AbstractEventLoop) -> None:
+    """Keep perfeval's SIGINT/SIGTERM handling for the whole batch.
+
+    nbclient adds its own SIGINT/SIGTERM handlers to the event loop for every
+    notebook and removes them afterwards, which leaves the default action (die
+    at once, kernels orphaned) between and after notebooks; on this loop those
+    two calls do nothing.
+    """
+    ours = (signal.SIGINT, signal.SIGTERM)
+    base = type(loop)
+
+    def add(sig: int, callback: Any, *args: Any) -> None:
+        if sig not in ours:
+            base.add_signal_handler(loop, sig, callback, *args)
+
+    def remove(sig: int) -> bool:
+        return False if sig in ours else base.remove_signal_handler(loop, sig)
+
+    loop.add_signal_handler = add  # type: ignore[method-assign]
+    loop.remove_signal_handler = remove  # type: ignore[method-assign]
 
 
 class _Kernel:
@@ -545,6 +584,7 @@ class KernelSession:
         self.timeout = timeout
         self.kernel_name = kernel_name
         self._loop = asyncio.new_event_loop()
+        _own_signals(self._loop)
         self._kernel: _Kernel | None = None
         self._count = 0
 
@@ -600,6 +640,7 @@ async def _run_batch(
         bar = tqdm(total=len(jobs), desc="生成报告", unit="份", file=sys.stderr, leave=True, dynamic_ncols=True)
     kernel = _Kernel(kernel_name, _kernel_env(), jobs[0].notebook.resolve().parent)
     loop = asyncio.get_running_loop()
+    _own_signals(loop)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfeval-export")
     pending: tuple[asyncio.Future[None], RunResult] | None = None
 
@@ -656,7 +697,7 @@ def run_notebooks(
     kernel_name: str = "python3",
     on_result: Any = None,
     workers: int = 1,
-    scheduler: str | None = None,
+    scheduler: Any = None,
 ) -> list[RunResult]:
     """Execute notebooks with parameters in one reused kernel and export them.
 
@@ -683,8 +724,9 @@ def run_notebooks(
         prints its lines through it).
     workers : int, default 1
         Worker processes on this machine (``--jobs``).
-    scheduler : str, optional
-        Address of a dask scheduler (``--scheduler tcp://host:8786``).
+    scheduler : str or dask cluster/client, optional
+        Address of a dask scheduler (``--scheduler tcp://host:8786``), or a
+        ``LocalCluster``/``Client`` object.
 
     Returns
     -------

@@ -441,8 +441,7 @@ def test_sigterm_mid_batch_leaves_no_kernel_and_no_connection_file(tmp_path, wor
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert code != 0
-    assert "Traceback" not in proc.stderr.read()
+    assert code == 128 + signal.SIGTERM, proc.stderr.read()[-3000:]  # stopped by the signal, cleaned up first
     assert _kernel_folders(private) == []  # no connection file, no socket left
     for pid in kernels:
         for _ in range(50):

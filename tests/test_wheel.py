@@ -128,6 +128,9 @@ def test_wheel_installed_in_a_fresh_venv_outside_the_checkout_runs_perfeval_all(
     # stays invisible: the wheel is the only perfeval there.
     (Path(purelib) / "_perfeval_test_deps.pth").write_text("\n".join(_current_site_packages()) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PERFEVAL_EXPORTS", "VIRTUAL_ENV"}}
+    # ... and so do their data files (nbconvert's templates, the kernel spec), which live under the prefix.
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(Path(sys.prefix) / "share" / "jupyter"),
+                                                       os.environ.get("JUPYTER_PATH")]))
     proc = subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
                            "--disable-pip-version-check", str(wheel)], capture_output=True, text=True, env=env,
                           timeout=600)
