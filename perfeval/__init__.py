@@ -75,10 +75,10 @@ if TYPE_CHECKING:  # editors and type checkers see the names; at run time they l
     from perfeval._metrics import (
         metrics as metrics, item_metrics as item_metrics, yoy as yoy, composition as composition,
     )
-    from perfeval._scoring import (
+    from perfeval._framework import (
         Framework as Framework, load_framework as load_framework, list_frameworks as list_frameworks,
-        rescore as rescore, Scorecard as Scorecard,
     )
+    from perfeval._scoring import rescore as rescore, Scorecard as Scorecard
     from perfeval._checks import check as check, CATALOGUE as CATALOGUE
     from perfeval._import import (
         read_report as read_report, ReportImportError as ReportImportError, ImportSummary as ImportSummary,
