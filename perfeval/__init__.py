@@ -90,6 +90,8 @@ if TYPE_CHECKING:  # editors and type checkers see the names; at run time they l
     from perfeval._template import write_template as write_template
     from perfeval._examples import generate_examples as generate_examples
     from perfeval._paths import DEFAULT_DATASET as DEFAULT_DATASET, EXPORTS_DIR as EXPORTS_DIR
+    from perfeval._synth import synth as synth, score_audit as score_audit
+    from perfeval._analysis import analyse as analyse, Analysis as Analysis
 
 __all__ = sorted(_LAZY) + ["__version__"]
 
