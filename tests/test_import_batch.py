@@ -78,7 +78,7 @@ def test_all_outputs_written_with_contract_headers(pile, tmp_path):
     for name in OUTPUTS:
         assert (out / f"{name}.csv").exists(), name
     assert list(_csv(out / "finance.csv").columns) == [
-        "dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit"]
+        "dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit", "project"]
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
 
 

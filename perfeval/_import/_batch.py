@@ -17,6 +17,8 @@ from perfeval._import._read import SUPPORTED_EXTS, read_report
 
 PROVENANCE_FILE = "provenance.csv"
 LOG_FILE = "import_log.csv"
+#: columns a dataset written before they existed may lack (read as blank)
+OPTIONAL_COLUMNS = {"project"}
 
 
 @dataclass
@@ -110,11 +112,13 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ReportImportError(str(path), f"输出文件夹中已有的表无法读取（{type(exc).__name__}），未写入任何内容") from None
     missing = [c for c in columns if c not in df.columns]
-    if missing and not df.empty:
-        raise ReportImportError(str(path), f"输出文件夹中已有的表缺少列 {', '.join(missing)}（应为数据模型的英文表头），未写入任何内容")
+    if [c for c in missing if c not in OPTIONAL_COLUMNS] and not df.empty:
+        raise ReportImportError(str(path), f"输出文件夹中已有的表缺少列 {', '.join(c for c in missing if c not in OPTIONAL_COLUMNS)}（应为数据模型的英文表头），未写入任何内容")
     for c in missing:
         df[c] = ""
-    return df[columns].astype("str")
+    out = df[columns].astype("str")
+    out.attrs["absent"] = set(missing)
+    return out
 
 
 def _blank(df: pd.DataFrame) -> pd.DataFrame:
@@ -151,6 +155,9 @@ class _State:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.tables = {name: _read_csv(out_dir / f"{name}.csv", cols) for name, cols in CONTRACT_COLUMNS.items()}
+        self.absent = {name: (set(df.attrs.get("absent", ())) & OPTIONAL_COLUMNS
+                              if (out_dir / f"{name}.csv").exists() else set())
+                       for name, df in self.tables.items()}
         self.prov = _read_csv(out_dir / PROVENANCE_FILE, PROVENANCE_COLUMNS)
         self.log = _read_csv(out_dir / LOG_FILE, LOG_COLUMNS)
         self.new_log: list[dict] = []
@@ -295,14 +302,18 @@ class _State:
     def write(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for name, cols in CONTRACT_COLUMNS.items():
-            _write_atomic(_blank(self.tables[name])[cols], self.out_dir / f"{name}.csv")
+            df = _blank(self.tables[name])
+            # an optional column the folder's file did not have stays out while nothing fills it
+            keep = [c for c in cols if not (c in self.absent[name] and not df[c].astype(bool).any())]
+            _write_atomic(df[keep], self.out_dir / f"{name}.csv")
         _write_atomic(_blank(self.prov)[PROVENANCE_COLUMNS], self.out_dir / PROVENANCE_FILE)
         log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
         _write_atomic(_blank(log)[LOG_COLUMNS].drop_duplicates(), self.out_dir / LOG_FILE)
 
 
 def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],
-                   dept_id: str | None = None, year: int | None = None, progress: bool = True) -> ImportSummary:
+                   dept_id: str | None = None, year: int | None = None, progress: bool = True,
+                   dept_name: str | None = None) -> ImportSummary:
     """Import report files and folders into a dataset folder.
 
     Each file is read with :func:`read_report`; a file that cannot be read is
@@ -319,7 +330,7 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         and files of other types are ignored).
     out_dir : path-like
         The dataset folder (created if needed).
-    dept_id, year : optional
+    dept_id, year, dept_name : optional
         Passed to :func:`read_report` for every file.
     progress : bool
         Show a progress bar on stderr (tqdm).
@@ -349,7 +360,7 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         state.fail(Path(name).name, why)
     for f in tqdm(files, desc="导入报告", unit="个", file=sys.stderr, disable=not progress):
         try:
-            rep = read_report(f, dept_id=dept_id, year=year)
+            rep = read_report(f, dept_id=dept_id, year=year, dept_name=dept_name)
         except ReportImportError as exc:
             summary.failed.append((str(f), exc.reason))
             state.fail(f.name, exc.reason)

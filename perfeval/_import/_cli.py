@@ -18,6 +18,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="报告文件或文件夹（递归查找）")
     p.add_argument("-o", "--output", required=True, metavar="DATASET_DIR", help="数据集文件夹（不存在则新建，已存在则合并）")
     p.add_argument("--dept-id", default=None, help="部门编码（默认由地区与部门名称生成 dept-xxxxxxxx）")
+    p.add_argument("--dept-name", default=None, help="报告中未写明部门时使用的部门名称（默认用文件名，并记入导入日志）")
     p.add_argument("--year", type=int, default=None, help="年度（默认从标题“（2021年度）”、文件名或正文读取）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
     p.set_defaults(func=run_import, handler=run_import)
@@ -36,7 +37,7 @@ def run_import(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 不是文件夹")
     summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year,
-                             progress=not args.no_progress)  # ReportImportError: exit code 1
+                             progress=not args.no_progress, dept_name=args.dept_name)  # ReportImportError: exit code 1
     print(summary)
     return 0 if summary.ok else 1
 
