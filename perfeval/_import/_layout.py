@@ -73,11 +73,14 @@ PERSONAL = ("填表人", "联系电话", "联系人", "签字", "手机", "经�
 ITEM_LABELS: dict[str, str] = {norm(k): v for k, v in {**{n: n for n in FINANCE_VOCABULARY}, **ITEM_ALIASES}.items()}
 #: order of the funds lines in the written finance table: total, sources, natures (基本支出 with its parts)
 _FUNDS_ORDER = (ROOT_ITEM, *SOURCE_ITEMS, NATURE_ITEMS[0], "人员经费", "公用经费", *NATURE_ITEMS[1:])
+#: funds lines some forms add that the vocabulary lacks -> their parent (四川: 单位资金, an income source)
+EXTRA_ITEMS: dict[str, str] = {"单位资金": ROOT_ITEM}
+ITEM_LABELS.update({norm(k): k for k in EXTRA_ITEMS})
 PROJECT_CATEGORIES = {"业务工作专项", "运行维护专项", "县级专项资金", "专项资金", "业务工作项目", "运行维护项目"}
 
 HEAD_INITIAL = {"年初预算数", "年初预算"}
-HEAD_ADJUSTED = {"全年预算数", "调整后预算数", "调整后预算", "全年预算"}
-HEAD_ACTUAL = {"全年执行数", "执行数", "决算数", "全年决算数", "实际执行数"}
+HEAD_ADJUSTED = {"全年预算数", "调整后预算数", "调整后预算", "全年预算", "调整预算数", "调整后年度预算数"}
+HEAD_ACTUAL = {"全年执行数", "执行数", "决算数", "全年决算数", "实际执行数", "预算执行数", "实际支出数"}
 HEAD_CUR_BUDGET = {"当年预算数", "当前年预算数", "本年预算数", "预算数"}
 HEAD_CUR_ACTUAL = {"当年决算数", "本年决算数", "当年执行数", "决算数"}
 HEAD_PREV_ACTUAL = {"上年决算数", "上年执行数", "上年度决算数"}
@@ -161,6 +164,41 @@ def _is_personal(key: str) -> bool:
     return any(p in key for p in PERSONAL)
 
 
+_YEAR_HEAD = re.compile(r"^\d{4}年度?")
+GOAL_HEAD_PREFIXES = ("年初预期", "预期目标", "年初设定目标", "项目年度目标", "年度目标", "年初目标", "总体目标")
+RESULT_HEADS = {"全年实际完成情况", "实际完成情况", "年度目标完成情况", "年度总体目标完成情况", "完成情况", "全年完成情况"}
+STAFF_PAIRS = {"人员编制": "quota", "编制数": "quota", "编制人数": "quota", "核定编制": "quota", "核定编制数": "quota",
+               "实有人数": "actual", "实际在职人数": "actual", "在职人数": "actual", "退休人数": "retired"}
+_BLOCK_ZH = {"staff": "人员（财政供养人员情况）", "control": "资金（经费控制情况）", "funds": "资金（部门资金/项目资金）",
+             "goals": "年度总体目标", "indicators": "绩效指标", "notes": "说明"}
+
+#: funds-table columns read but not imported
+FUNDS_IGNORED = {"原因", "偏差原因", "备注", "说明"}
+_LABEL_VALUE = re.compile(r"^(.+?)[:：]\s*([0-9０-９][0-9０-９,，.．]*)$")
+
+
+def split_label_value(text: str) -> tuple[str, str] | None:
+    """A funds cell written as label:value, as (item, number), else None.
+
+    >>> split_label_value("其中：一般公共预算：120.50")
+    ('一般公共预算', '120.50')
+    >>> split_label_value("按支出性质分：基本支出：98.20")
+    ('基本支出', '98.20')
+    >>> split_label_value("基本支出") is None
+    True
+    """
+    k = norm(text)
+    k = re.sub(r"^(?:其中[:：]?|按收入性质分[:：]?|按支出性质分[:：]?|按资金来源分[:：]?)+", "", k)
+    m = _LABEL_VALUE.match(k)
+    if not m:
+        return None
+    item = canonical_finance(m.group(1))
+    number = to_decimal(m.group(2))
+    if item is None or number is None:
+        return None
+    return item, unicodedata.normalize("NFKC", m.group(2))
+
+
 def item_key(label: str) -> str:
     """Normalise a finance row label: no whitespace, no 其中/numbering prefix.
 
@@ -171,7 +209,7 @@ def item_key(label: str) -> str:
     """
     k = norm(label)
     k = re.sub(r"^其中[:：]?", "", k)
-    return _NUMBERING.sub("", k, count=1)
+    return _NUMBERING.sub("", k, count=1).rstrip(":：")
 
 
 def canonical_finance(label: str) -> str | None:
@@ -366,7 +404,7 @@ class _Interpreter:
         key = (offset, item)
         row = self.finance.get(key)
         if row is None:
-            row = _FinRow(offset, item, parent if explicit_parent else default_parent(item))
+            row = _FinRow(offset, item, parent if explicit_parent else (EXTRA_ITEMS.get(item) or default_parent(item)))
             self.finance[key] = row
         elif explicit_parent and row.parent is None and parent is not None:
             row.parent = parent
@@ -483,11 +521,13 @@ class _Interpreter:
     def grid(self, grid: Grid) -> None:
         self.mode: str | None = None
         self.header: tuple[Cell, ...] = ()
+        self.col_years: dict[Cell, int] = {}
         self.section_unit: str | None = None
         self.ind_level1 = ""
         self.ind_level2 = ""
         self.project_parent: str | None = None
         self.in_projects = False
+        self.in_basic = False
         for row in grid.rows:
             self.row(grid, row)
         for row in grid.rows:
@@ -535,7 +575,10 @@ class _Interpreter:
             self.consume(grid, c)
         if all(not c.key or (grid.index, c.row, c.col) in self.consumed for c in row) and any(c.key for c in row):
             return
-        kset = set(keys)
+        bare = [_YEAR_HEAD.sub("", _PAREN_TAIL.sub("", k)) for k in keys]
+        kset = set(keys) | set(bare)
+        if self.staff_pairs(grid, row):
+            return
         # ---- header rows ----
         if any(k.endswith("编制数") or k in {"编制人数", "核定编制数"} for k in keys) and any(
                 "在职" in k for k in keys):
@@ -549,6 +592,11 @@ class _Interpreter:
                                        and not kset & HEAD_INITIAL):
             self.set_header(grid, row, "control")
             self.section_unit = self.unit
+            years = {c: int(m.group(1)) for c in row if (m := re.match(r"(\d{4})年", c.key))}
+            if years:  # 2022年决算数 | 2023年预算数 | 2023年决算数: offsets from the latest year
+                latest = max(years.values())
+                self.col_years = {c: y - latest for c, y in years.items()}
+                self.year_weak.insert(0, latest)
             return
         if (kset & HEAD_INITIAL or kset & HEAD_ADJUSTED) and (kset & HEAD_ACTUAL or kset & HEAD_RATE):
             self.set_header(grid, row, "funds")
@@ -558,7 +606,8 @@ class _Interpreter:
                 if m:
                     self.section_unit = m.group(1)
             return
-        if "年度总体目标" in kset or any(k.startswith("年初预期") or k.startswith("预期目标") for k in keys):
+        if "年度总体目标" in kset or any(k.startswith(GOAL_HEAD_PREFIXES) for k in bare) and any(
+                "完成情况" in k for k in keys):
             self.set_header(grid, row, "goals")
             return
         if ("三级指标" in kset or "指标名称" in kset) and any(
@@ -596,6 +645,9 @@ class _Interpreter:
     def set_header(self, grid: Grid, row: tuple[Cell, ...], mode: str) -> None:
         self.mode = mode
         self.header = row
+        self.col_years = {}
+        self.blocks.append({"block": _BLOCK_ZH.get(mode, mode), "where": f"{grid.name} 第{row[0].row}行",
+                            "header": " | ".join(clean(c.text).replace("\n", "") for c in row if c.value)})
         self.project_parent = None
         self.in_projects = False
         for c in row:
@@ -632,6 +684,25 @@ class _Interpreter:
             if not c.value:
                 self.consume(grid, c)
 
+    def staff_pairs(self, grid: Grid, row: tuple[Cell, ...]) -> bool:
+        """``人员编制 | 21 | 实有人数 | 20``: label/number pairs in one row; True when the row was such."""
+        found = False
+        for i, c in enumerate(row[:-1]):
+            col = STAFF_PAIRS.get(c.key.rstrip(":："))
+            nxt = row[i + 1]
+            if col is None or to_decimal(nxt.value) is None:
+                continue
+            self.consume(grid, c)
+            v = self.money_value(grid, nxt, P_CONTROL, None)
+            if v is not None:
+                self._put(self.staffing, col, v, f"人员「{_COLUMN_ZH[col]}」")
+            found = True
+        if found:
+            for c in row:
+                if not c.value:
+                    self.consume(grid, c)
+        return found
+
     # ---- 附件1-1 spending control ----
     def control_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
         label = row[0]
@@ -664,6 +735,8 @@ class _Interpreter:
         if item is not None:
             self.in_projects = item == "项目支出"
             self.project_parent = "项目支出" if self.in_projects else None
+            if item in ("基本支出", "项目支出"):
+                self.in_basic = item == "基本支出"
         else:
             shown = re.sub(r"^\s*其中\s*[:：]?\s*", "", clean(label.text))
             shown = clean(_NUMBERING.sub("", unicodedata.normalize("NFKC", shown).strip(), count=1))
@@ -672,6 +745,11 @@ class _Interpreter:
             if self.in_projects and shown:
                 item, explicit = shown, True
                 parent = "项目支出" if category else (self.project_parent or "项目支出")
+            elif self.in_basic and shown and filled and not _ELLIPSIS.match(norm(shown)):
+                # the report's own items under 基本支出 (水费、电费、差旅费; 会议费、培训费): general spending
+                item, explicit, parent = shown, True, "公用经费"
+                self.note(INFO, _cell_loc(grid, label), label.text,
+                          f"报告自列的科目「{shown}」，按原样导入，上级科目记为公用经费")
             else:
                 for h, c in values:
                     if c is not None:
@@ -683,8 +761,10 @@ class _Interpreter:
         for h, c in values:
             if c is None:
                 continue
-            hk = _PAREN_TAIL.sub("", h.key)
-            if hk in HEAD_PREV_ACTUAL:
+            hk = _YEAR_HEAD.sub("", _PAREN_TAIL.sub("", h.key))
+            if h in self.col_years and hk in HEAD_CUR_ACTUAL | HEAD_CUR_BUDGET:
+                offset, column = self.col_years[h], ("actual" if hk in HEAD_CUR_ACTUAL else "adjusted_budget")
+            elif hk in HEAD_PREV_ACTUAL:
                 offset, column = -1, "actual"
             elif hk in HEAD_CUR_ACTUAL:
                 offset, column = 0, "actual"
@@ -706,48 +786,33 @@ class _Interpreter:
 
     # ---- 附件1-2 funds ----
     def funds_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
-        labels = [(i, c) for i, c in enumerate(row) if canonical_finance(c.text) is not None]
-        total = [c for _, c in labels if canonical_finance(c.text) == "年度资金总额"]
         unit = self.section_unit or "万元"
-        if total:
-            self.consume(grid, total[0])
-            for head in self.header:
-                hk = _PAREN_TAIL.sub("", head.key)
-                cell = self.aligned(grid, row, head)
-                if cell is None or cell is total[0]:
-                    continue
-                if hk in HEAD_INITIAL:
-                    v = self.money_value(grid, cell, P_FUNDS, unit)
-                    if v:
-                        self.put_finance(0, "年度资金总额", "initial_budget", v)
-                elif hk in HEAD_ADJUSTED:
-                    v = self.money_value(grid, cell, P_FUNDS, unit)
-                    if v:
-                        self.put_finance(0, "年度资金总额", "adjusted_budget", v)
-                elif hk in HEAD_ACTUAL:
-                    v = self.money_value(grid, cell, P_FUNDS, unit)
-                    if v:
-                        self.put_finance(0, "年度资金总额", "actual", v)
-                elif hk in HEAD_RATE:
-                    v = self.text_value(grid, cell)
-                    if v:
-                        self._put(self.evaluations, "execution_rate", v, "执行率")
-                elif hk in HEAD_WEIGHT:
-                    v = self.text_value(grid, cell)
-                    if v:
-                        self._put(self.evaluations, "execution_weight", v, "执行率分值")
-                elif hk in HEAD_SCORE:
-                    v = self.text_value(grid, cell)
-                    if v:
-                        self._put(self.evaluations, "execution_score", v, "执行率得分")
-            for c in row:
-                if not c.value:
-                    self.consume(grid, c)
-            return
-        for c in row:
-            if c.key in STRUCTURAL or not c.value:
+        inline = [(c, split_label_value(c.text)) for c in row]
+        if any(lv for _, lv in inline):
+            for c, lv in inline:
                 self.consume(grid, c)
-        n_money = len(self.head_cells(HEAD_INITIAL | HEAD_ADJUSTED | HEAD_ACTUAL))
+                if lv is None:
+                    if c.value and not _structural(c.key) and canonical_finance(c.text) is None:
+                        self.note(WARNING, _cell_loc(grid, c), c.text, "资金表中未识别的单元格，未导入")
+                    continue
+                item, number = lv
+                self.put_finance(0, item, "adjusted_budget", _Val(number, c.text, _cell_loc(grid, c), P_FUNDS, unit))
+            return
+        labels = [(i, c) for i, c in enumerate(row) if canonical_finance(c.text) is not None]
+        money_heads = self.head_cells(HEAD_INITIAL | HEAD_ADJUSTED | HEAD_ACTUAL)
+        first_money = min((h.col for h in money_heads), default=0)
+        if len(labels) == 1 and labels[0][1].col < first_money:
+            self.funds_aligned(grid, row, canonical_finance(labels[0][1].text), labels[0][1], unit)
+            return
+        if not labels and "年度资金总额" not in {k[1] for k in self.finance if k[0] == 0}:
+            cells = [self.aligned(grid, row, h) for h in money_heads]
+            if cells and all(c is not None and to_decimal(c.value) is not None for c in cells):
+                self.funds_aligned(grid, row, "年度资金总额", None, unit)
+                return
+        for c in row:
+            if _structural(c.key) or not c.value:
+                self.consume(grid, c)
+        n_money = len(money_heads)
         for j, (i, lab) in enumerate(labels):
             end = labels[j + 1][0] if j + 1 < len(labels) else len(row)
             vals = [c for c in row[i + 1:end]]
@@ -758,10 +823,9 @@ class _Interpreter:
             if len(vals) == 1:
                 columns = ["adjusted_budget"]
             elif len(vals) == n_money and n_money > 1:
-                heads = self.head_cells(HEAD_INITIAL | HEAD_ADJUSTED | HEAD_ACTUAL)
                 columns = ["initial_budget" if _PAREN_TAIL.sub("", h.key) in HEAD_INITIAL else
                            "adjusted_budget" if _PAREN_TAIL.sub("", h.key) in HEAD_ADJUSTED else "actual"
-                           for h in heads]
+                           for h in money_heads]
             else:
                 for c in vals:
                     self.consume(grid, c)
@@ -774,11 +838,45 @@ class _Interpreter:
                 if v:
                     self.put_finance(0, item, column, v)
 
+    def funds_aligned(self, grid: Grid, row: tuple[Cell, ...], item: str, label: Cell | None, unit: str) -> None:
+        """A funds row read under the header: money columns, and for the total the rate, weight and score."""
+        if label is not None:
+            self.consume(grid, label)
+        for head in self.header:
+            hk = _PAREN_TAIL.sub("", head.key)
+            cell = self.aligned(grid, row, head)
+            if cell is None or cell is label:
+                continue
+            column = ("initial_budget" if hk in HEAD_INITIAL else "adjusted_budget" if hk in HEAD_ADJUSTED
+                      else "actual" if hk in HEAD_ACTUAL else None)
+            if column is not None:
+                v = self.money_value(grid, cell, P_FUNDS, unit)
+                if v:
+                    self.put_finance(0, item, column, v)
+                continue
+            target = ("execution_rate" if hk in HEAD_RATE else "execution_weight" if hk in HEAD_WEIGHT
+                      else "execution_score" if hk in HEAD_SCORE else None)
+            self.consume(grid, cell)
+            if target is None or not cell.value or cell.value in DASHES:
+                if cell.value and cell.value not in DASHES and not _structural(cell.key) and hk not in FUNDS_IGNORED:
+                    self.note(WARNING, _cell_loc(grid, cell), cell.text, f"未识别的列「{clean(head.text)}」，未导入")
+                continue
+            if item == "年度资金总额":
+                what = {"execution_rate": "执行率", "execution_weight": "执行率分值", "execution_score": "执行率得分"}
+                self._put(self.evaluations, target, _Val(cell.value, cell.text, _cell_loc(grid, cell), P_FUNDS),
+                          what[target])
+            elif target == "execution_rate":
+                self.note(INFO, _cell_loc(grid, cell), cell.text, f"「{item}」的执行率为计算值，未导入")
+        for c in row:
+            if not c.value or c.value in DASHES:
+                self.consume(grid, c)
+
     # ---- 附件1-2 goals ----
     def goals_row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
-        goal_head = next((c for c in self.header if c.key.startswith("年初预期") or c.key.startswith("预期目标")
-                          or c.key in {"年度目标", "目标"}), None)
-        result_head = next((c for c in self.header if "完成情况" in c.key or c.key.startswith("实际完成")), None)
+        goal_head = next((c for c in self.header if c.key.startswith(GOAL_HEAD_PREFIXES)), None)
+        result_head = next((c for c in self.header if c.key in RESULT_HEADS), None) or next(
+            (c for c in self.header if ("完成情况" in c.key or c.key.startswith("实际完成"))
+             and not re.match(r"^\d+[.、]", c.key)), None)
         gcell = self.aligned(grid, row, goal_head) if goal_head is not None else None
         rcell = self.aligned(grid, row, result_head) if result_head is not None else None
         goals = split_numbered(gcell.text) if gcell is not None else []
@@ -1192,7 +1290,47 @@ def interpret(doc: Document, sha1: str, dept_id: str | None = None, year: int | 
                     f"请核对，或用 --dept-name 指定")
     if dept_id is None:
         dept_id = dept_slug(region, name)
+    framework = infer_framework(it)
+    if framework and framework != DEFAULT_FRAMEWORK:
+        it.evaluations.setdefault("framework", _Val(framework, "", _Loc("绩效指标"), P_FUNDS))
     return _build(it, doc, sha1, dept_id, final_year, name, region, full_name, project)
+
+
+DEFAULT_FRAMEWORK = "national_2020"
+
+
+def infer_framework(it: _Interpreter) -> str:
+    """The shipped scoring framework the indicator table implies ("" when none fits); logged either way.
+
+    A framework fits when every level-1 category of the table is one of its
+    categories (or aliases); among those that fit, one whose execution weight
+    equals the funds block's 分值 wins, then the one with fewest categories the
+    table lacks, then the default.
+    """
+    from perfeval._scoring import list_frameworks, load_framework
+
+    levels = {level1_label(ind["level1"].value)[0] for ind in it.indicators if "level1" in ind}
+    if not levels:
+        return ""
+    ew = it.evaluations.get("execution_weight")
+    exec_weight = to_decimal(ew.value) if ew is not None else None
+    ranked = []
+    for fid in list_frameworks():
+        fw = load_framework(fid)
+        names = {level1_label(n)[0] for c in fw.categories for n in (c.name, *c.aliases)}
+        if not levels <= names:
+            continue
+        unused = sum(1 for c in fw.categories if not {level1_label(n)[0] for n in (c.name, *c.aliases)} & levels)
+        same_exec = exec_weight is not None and float(exec_weight) == float(fw.execution.weight)
+        ranked.append((not same_exec, unused, fid != DEFAULT_FRAMEWORK, fid))
+    shown = "、".join(sorted(levels))
+    if not ranked:
+        it.note(INFO, "绩效指标", shown, f"一级指标（{shown}）不属于已有的评分框架（{'、'.join(list_frameworks())}），"
+                                      f"评价框架留空；复核时按默认框架，必要时在 evaluations.framework 中指定")
+        return ""
+    fid = sorted(ranked)[0][-1]
+    it.note(INFO, "绩效指标", shown, f"一级指标（{shown}）对应评分框架 {fid}")
+    return fid
 
 
 def _build(it: _Interpreter, doc: Document, sha1: str, dept_id: str, year: int, name: str, region: str,
