@@ -407,6 +407,9 @@ def _analyse(text: str, reference_unit: str | None, reference_value: float | Non
                 return ("bound_only", op, None, None, False, True, ref)
         return ("qualitative", None, None, None, False, False, None)
 
+    date = _date(t)
+    if date is not None:
+        return ("quantitative", date[0], date[1], DATE_UNIT, False, False, None)
     cands = _candidates(t)
     if not cands:  # digits only inside things like "..5": no usable number
         return ("qualitative", None, None, None, False, False, None)
@@ -428,6 +431,42 @@ def _analyse(text: str, reference_unit: str | None, reference_value: float | Non
         if unit == "%" and _is_fraction(value, reference_value):
             value = _fraction_to_percent(chosen.sign + chosen.num, value)
     return ("quantitative", op, value, unit, inherited, op in BOUND_OPS, None)
+
+
+#: the unit of a date read from a deadline or a completion date (value = month × 100 + day)
+DATE_UNIT = "日期"
+_DATE_RE = re.compile(
+    r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号]|(?P<part>底|末|上旬|中旬|下旬))?"
+    r"(?P<before>前|之前|以前)?(?P<word>[\u4e00-\u9fff]{0,4})")
+_DATE_PART = {"底": 31, "末": 31, "下旬": 31, "中旬": 20, "上旬": 10}
+
+
+def _date(t: str) -> tuple[str | None, float] | None:
+    """A deadline (``9月前``, ``11月底前``, ``2023年6月30日前``) or a date done (``8月完工``), else None.
+
+    Dates compare within the year as month × 100 + day. ``N月前`` is read as
+    *before month N begins* (so ``9月前`` is met by anything done in August);
+    ``N月底前`` as by the last day of month N; a month without a day as its last
+    day. A bare ``12月`` (a count of months) is not a date.
+
+    >>> _date("9月前"), _date("11月底前"), _date("2023年6月30日前")
+    (('≤', 900.0), ('≤', 1131.0), ('≤', 630.0))
+    >>> _date("8月完工"), _date("2023年6月20日"), _date("12月")
+    ((None, 831.0), (None, 620.0), None)
+    """
+    m = _DATE_RE.fullmatch(t)
+    if m is None or not 1 <= int(m.group("m")) <= 12:
+        return None
+    day = int(m.group("d")) if m.group("d") else None
+    if day is not None and not 1 <= day <= 31:
+        return None
+    if not (m.group("y") or day or m.group("part") or m.group("before") or m.group("word")):
+        return None
+    month = int(m.group("m"))
+    if m.group("before") and day is None and not m.group("part"):
+        return "≤", float(month * 100)
+    value = float(month * 100 + (day if day is not None else _DATE_PART.get(m.group("part") or "底", 31)))
+    return ("≤" if m.group("before") else None), value
 
 
 @lru_cache(maxsize=1 << 16)

@@ -370,6 +370,8 @@ class _Interpreter:
         self.quota_parts: list[_Val] = []
         self.personal_skipped = 0
         self.skipped: list[tuple[str, str, str]] = []
+        #: project categories of 附件1-1 (业务工作专项 …) -> their parent, for projects under an empty category
+        self.category_parents: dict[str, str] = {}
 
     # -- logging -------------------------------------------------------------
     def note(self, level: str, loc: _Loc | str, raw: str, message: str) -> None:
@@ -780,6 +782,7 @@ class _Interpreter:
                 self.put_finance(offset, item, column, v, parent, explicit)
         if category:
             self.project_parent = item
+            self.category_parents[item] = "项目支出"
         if item == "压缩一般性支出" and filled:
             self.note(WARNING, _cell_loc(grid, label), label.text,
                       "「压缩一般性支出」没有上级科目，已作为备忘项导入")
@@ -1356,11 +1359,15 @@ def _build(it: _Interpreter, doc: Document, sha1: str, dept_id: str, year: int, 
         return (-offset, group, order.index(item) if item in order else n)
 
     ranked = [e[1] for e in sorted(enumerate(it.finance.items()), key=rank)]
+    emitted = {key for key, row in it.finance.items() if row.cols}
     for (offset, item), row in ranked:
         if not row.cols:
             continue
         y = year + offset
-        rec = {"dept_id": dept_id, "year": str(y), "item": item, "parent": row.parent,
+        parent = row.parent
+        while parent in it.category_parents and (offset, parent) not in emitted:
+            parent = it.category_parents[parent]  # an empty 业务工作专项 row: its projects hang under 项目支出
+        rec = {"dept_id": dept_id, "year": str(y), "item": item, "parent": parent,
                "initial_budget": None, "adjusted_budget": None, "actual": None, "unit": row.unit or "万元",
                "project": project or None}
         for column, v in row.cols.items():
