@@ -587,13 +587,29 @@ def parse_number(text: object) -> float | None:
     if isinstance(text, (int, float, Decimal)):
         return float(text)
     raw = text if isinstance(text, str) else str(text)
-    s = raw if raw.isascii() else unicodedata.normalize("NFKC", raw).translate(_CHAR_MAP)
-    s = s.strip()
-    if not s:
-        return None
-    if _PLAIN_NUMBER_RE.fullmatch(s) is None:
+    s = number_text(raw)
+    if s is None:
+        if not raw.strip():
+            return None
         raise ValueError(f"无法识别为数字：{raw!r}（应为纯数字，如 12.5 或 1,234.5；空白表示未知）")
-    return float(s.replace(",", ""))
+    return float(s)
+
+
+def number_text(text: str) -> str | None:
+    """The plain-number grammar shared by the loader and the importer: the number as ASCII text, else None.
+
+    Full-width digits, surrounding (full-width) spaces, a sign and thousands
+    separators are accepted; the result has no separators. What this accepts,
+    :func:`parse_number` loads, so whatever the importer writes as a number loads.
+
+    >>> number_text("１,234.5　"), number_text("98%"), number_text("")
+    ('1234.5', None, None)
+    """
+    s = text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    s = s.strip()
+    if not s or _PLAIN_NUMBER_RE.fullmatch(s) is None:
+        return None
+    return s.replace(",", "")
 
 
 # --------------------------------------------------------------------------- #

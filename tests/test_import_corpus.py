@@ -113,3 +113,18 @@ def test_department_report_and_its_project_form_do_not_conflict(tmp_path):
     total = ds.finance[ds.finance["item"] == "年度资金总额"]
     assert total["actual"].tolist() == [98.0]
     assert ds.projects["finance"]["project"].unique().tolist() == ["农村公路提档升级"]
+
+
+def test_explain_prints_the_recognised_layout(capsys, tmp_path):
+    from perfeval import cli
+
+    path = REPORTS / "hunan_2022_details.docx"
+    assert cli.main(["import", "--explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "部门：政务服务中心（地区 祁阳市" in out and "年度 2022" in out
+    assert "单位：祁阳市政务服务中心" in out
+    assert "资金（部门资金/项目资金），表1 第1行" in out and "表头：部门资金（万元） | 年初预算数" in out
+    assert "绩效指标，表1 第3行，读取 11 行" in out
+    assert "「指标2：」：模板占位行" in out and "「其中：政务大厅运维」：「其中」明细行" in out
+    assert not list(tmp_path.iterdir())  # nothing written
+    assert cli.main(["import", str(path)]) == 2  # without --explain a dataset folder is needed

@@ -34,6 +34,7 @@ from perfeval._vocab import (
     default_parent,
     item_split,
 )
+from perfeval._values import number_text
 
 # --------------------------------------------------------------------------- #
 # contract columns
@@ -169,6 +170,7 @@ GOAL_HEAD_PREFIXES = ("年初预期", "预期目标", "年初设定目标", "项
 RESULT_HEADS = {"全年实际完成情况", "实际完成情况", "年度目标完成情况", "年度总体目标完成情况", "完成情况", "全年完成情况"}
 STAFF_PAIRS = {"人员编制": "quota", "编制数": "quota", "编制人数": "quota", "核定编制": "quota", "核定编制数": "quota",
                "实有人数": "actual", "实际在职人数": "actual", "在职人数": "actual", "退休人数": "retired"}
+_ROLE_ZH = {"unit": "单位", "supervisor": "主管部门", "implementer": "实施单位", "project": "项目名称"}
 _BLOCK_ZH = {"staff": "人员（财政供养人员情况）", "control": "资金（经费控制情况）", "funds": "资金（部门资金/项目资金）",
              "goals": "年度总体目标", "indicators": "绩效指标", "notes": "说明"}
 
@@ -230,19 +232,19 @@ def canonical_finance(label: str) -> str | None:
 
 
 def to_decimal(text: str) -> Decimal | None:
-    """A number as Decimal (full-width digits, thousands separators accepted), else None.
+    """A number as Decimal (the grammar of :func:`perfeval._values.number_text`), else None.
 
     >>> to_decimal("１,234.5")
     Decimal('1234.5')
     >>> to_decimal("98%") is None
     True
     """
-    s = unicodedata.normalize("NFKC", text or "").replace(",", "").strip()
-    if not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", s):
+    s = number_text(text or "")  # the loader's grammar: what is imported as a number always loads
+    if s is None:
         return None
     try:
         return Decimal(s)
-    except InvalidOperation:  # pragma: no cover - guarded by the regex
+    except InvalidOperation:  # pragma: no cover - guarded by the grammar
         return None
 
 
@@ -287,8 +289,9 @@ class ImportedReport:
     project: str = ""
     #: level-1 indicator -> weight declared by the report (``产出指标(50分)``, a 分值 column per level)
     level_weights: dict[str, float] = field(default_factory=dict)
-    #: what ``perfeval import --explain`` prints: one dict per block recognised
-    layout: list[dict] = field(default_factory=list)
+    #: what ``perfeval import --explain`` prints: ``who`` (label, value, place), ``blocks``
+    #: (block, place, header matched, rows read) and ``skipped`` (place, text, why)
+    layout: dict = field(default_factory=dict)
 
     @property
     def has_warnings(self) -> bool:
@@ -624,6 +627,8 @@ class _Interpreter:
             self.grade_row(grid, row)
             return
         # ---- data rows ----
+        if self.mode is not None and self.blocks:
+            self.blocks[-1]["rows"] += 1
         if self.mode == "staff":
             self.staff_row(grid, row)
         elif self.mode == "control":
@@ -649,7 +654,8 @@ class _Interpreter:
         self.header = row
         self.col_years = {}
         self.blocks.append({"block": _BLOCK_ZH.get(mode, mode), "where": f"{grid.name} 第{row[0].row}行",
-                            "header": " | ".join(clean(c.text).replace("\n", "") for c in row if c.value)})
+                            "header": " | ".join(clean(c.text).replace("\n", "") for c in row if c.value),
+                            "rows": 0})
         self.project_parent = None
         self.in_projects = False
         for c in row:
@@ -1406,7 +1412,9 @@ def _build(it: _Interpreter, doc: Document, sha1: str, dept_id: str, year: int, 
     return ImportedReport(
         file=doc.file, dept_id=dept_id, year=year, name=name, region=region, sha1=sha1, tables=frames, project=project,
         level_weights={k: float(to_decimal(v.value)) for k, v in it.level_weights.items() if to_decimal(v.value) is not None},
-        layout=it.blocks,
+        layout={"who": [(_ROLE_ZH[r], v, loc.describe()) for r, vals in it.who.items() for v, loc in vals]
+                + [("标题", t, loc.describe()) for t, loc in it.titles],
+                "blocks": it.blocks, "skipped": it.skipped},
         provenance=pd.DataFrame(prov, columns=PROVENANCE_COLUMNS, dtype="str"),
         log=pd.DataFrame(it.log, columns=LOG_COLUMNS, dtype="str"),
     )
