@@ -478,6 +478,10 @@ class _Interpreter:
         if m:
             self.unit = m.group(1)
             hit = True
+        m = re.fullmatch(r"(?:综合评定等级|自评等级|评价等级|评定等级|综合评价等级)[:：]\s*(\S{1,4})", t.strip())
+        if m:  # 自评等级：优 written as a line of its own
+            self._put(self.evaluations, "grade", _Val(m.group(1), text, loc, P_FUNDS), "综合评定等级")
+            hit = True
         if "填报时间" in k or "填报日期" in k:
             hit = True
         m = re.search(r"^(?:附件\d*(?:-\d+)?[:]?)?(.*?)(?:\d{4}年度?)?(?:部门)?整体支出(?:绩效)?(?:自评|评价)?(?:报告|表)?"
