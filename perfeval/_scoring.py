@@ -513,6 +513,10 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
     if not ev.empty:
         for row in ev.itertuples(index=False):
             ev_by_key[(str(row.dept_id), int(row.year))] = row
+    unscored_by_key: dict[tuple[str, int], int] = {}
+    for d, y, sc, w in zip(indicators["dept_id"], indicators["year"], indicators["score"], indicators["weight"]):
+        if _isna(sc) and not _isna(w):
+            unscored_by_key[(str(d), int(y))] = unscored_by_key.get((str(d), int(y)), 0) + 1
     tot_rows = []
     for key in _dept_years(ds):
         fw = per_key.get(key, default_fw)
@@ -530,7 +534,7 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         total = exact_sum([*cat_scores.get(key, []), exec_score], min_count=0)
         total = round(total, fw.score_decimals)
         # items with a weight that could not be re-scored count 0: such a total is not comparable, so no grade
-        unscored = int((sub_i["score"].isna() & sub_i["weight"].notna()).sum()) if len(sub_i) else 0
+        unscored = unscored_by_key.get(key, 0)
         grade_rep = None if e is None or _isna(getattr(e, "grade", None)) else str(e.grade)
         tot_rows.append({
             "dept_id": key[0], "year": key[1], "framework": fw.id,
