@@ -95,6 +95,8 @@ class Dataset:
         execution_rate`` (raw text), ``execution_rate_value`` (fraction),
         ``execution_weight, execution_score`` and their ``_raw``.
 
+    A project form's rows (``project`` not blank) are in ``projects`` instead.
+
     Every frame but ``departments`` also has ``origin``: the place in the
     original report ("网信办.docx 表2 第11行") when the dataset was made by
     ``perfeval import`` (from its ``provenance.csv``), else NA.
@@ -114,6 +116,10 @@ class Dataset:
     goals: pd.DataFrame
     evaluations: pd.DataFrame
     source: str = ""
+    #: rows of project forms (项目支出绩效自评表), by table: ``finance, indicators, goals,
+    #: evaluations`` with a non-blank ``project``; kept out of the six frames so that
+    #: project figures never mix into a department's totals, metrics or score
+    projects: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def __eq__(self, other: object) -> bool:
         """Two datasets are equal when every frame is (values, dtypes, order); ``source`` is ignored."""
@@ -178,7 +184,15 @@ class Dataset:
             if yrs is not None and "year" in df.columns:
                 mask &= df["year"].isin(yrs)
             frames[name] = df[mask].reset_index(drop=True)
-        return replace(self, **frames)
+        projects = {}
+        for name, df in self.projects.items():
+            mask = pd.Series(True, index=df.index)
+            if ids is not None:
+                mask &= df["dept_id"].isin(ids)
+            if yrs is not None:
+                mask &= df["year"].isin(yrs)
+            projects[name] = df[mask].reset_index(drop=True)
+        return replace(self, **frames, projects=projects)
 
 
 # ---------------------------------------------------------------------------
@@ -663,12 +677,33 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
         seq=pd.array(list(frames["goals"].groupby(["dept_id", "year"], dropna=False).cumcount() + 1), dtype="Int64")
         if len(frames["goals"]) else pd.array([], dtype="Int64"))
     frames = _attach_origin(frames, p if p.is_dir() else None)
+    frames, projects = _split_projects(frames)
     depts = set(frames["departments"]["dept_id"].dropna()) if "departments" in sources else None
     for name in TABLE_ORDER:
         _check_keys(name, frames[name], TABLES[name], problems, depts)
     if problems:
         raise DatasetError(problems, label)
-    return Dataset(**frames, source=label)
+    return Dataset(**frames, source=label, projects=projects)
+
+
+def _split_projects(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Move project-form rows (``project`` not blank) out of the department frames; renumber ``seq``."""
+    projects: dict[str, pd.DataFrame] = {}
+    out = dict(frames)
+    for name, df in frames.items():
+        if "project" not in df.columns:
+            continue
+        is_proj = df["project"].notna().to_numpy(dtype=bool)
+        if not is_proj.any():
+            continue
+        dept, proj = df[~is_proj].reset_index(drop=True), df[is_proj].reset_index(drop=True)
+        if "seq" in df.columns:
+            dept = dept.assign(seq=pd.array(list(dept.groupby(["dept_id", "year"], dropna=False).cumcount() + 1),
+                                            dtype="Int64"))
+            proj = proj.assign(seq=pd.array(list(proj.groupby(["dept_id", "year", "project"], dropna=False)
+                                                 .cumcount() + 1), dtype="Int64"))
+        out[name], projects[name] = dept, proj
+    return out, projects
 
 
 # ---------------------------------------------------------------------------
@@ -704,6 +739,8 @@ def contract_frames(ds: Dataset) -> dict[str, pd.DataFrame]:
     for name in TABLE_ORDER:
         spec = TABLES[name]
         df = getattr(ds, name)
+        if name in ds.projects and len(ds.projects[name]):
+            df = pd.concat([df, ds.projects[name]], ignore_index=True)
         cols = {}
         for c in spec.columns:
             if c.kind in ("money", "count", "number"):

@@ -59,7 +59,7 @@ COLUMN_KINDS: dict[str, str] = {
     "execution_weight": "score", "execution_score_reported": "score", "execution_score": "score",
     "total_weight": "score", "total_reported": "score", "total_items_reported": "score", "total": "score",
     "declared_weight": "score", "weight_sum": "score", "reported_score": "score", "score": "score",
-    "weight": "score", "weight_missing": "count", "ratio": "rate", "seq": "count",
+    "weight": "score", "weight_missing": "count", "unscored": "count", "ratio": "rate", "seq": "count",
     "year": "year", "source_row": "count",
 }
 

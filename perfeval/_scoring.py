@@ -431,7 +431,9 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
     -----
     A category subtotal is the sum of its re-scored items, capped at the declared
     weight when the framework sets ``cap_categories`` (the default). Items that
-    cannot be re-scored (``score`` NA, see ``basis``) count 0 towards the totals.
+    cannot be re-scored (``score`` NA, see ``basis``) count 0 towards the totals;
+    ``totals.unscored`` counts them, and such a total gets no ``grade`` (it is
+    not comparable with a complete one).
     Categories the framework does not know are added uncapped.
     """
     default_fw = load_framework(framework)
@@ -511,6 +513,10 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
     if not ev.empty:
         for row in ev.itertuples(index=False):
             ev_by_key[(str(row.dept_id), int(row.year))] = row
+    unscored_by_key: dict[tuple[str, int], int] = {}
+    for d, y, sc, w in zip(indicators["dept_id"], indicators["year"], indicators["score"], indicators["weight"]):
+        if _isna(sc) and not _isna(w):
+            unscored_by_key[(str(d), int(y))] = unscored_by_key.get((str(d), int(y)), 0) + 1
     tot_rows = []
     for key in _dept_years(ds):
         fw = per_key.get(key, default_fw)
@@ -527,6 +533,8 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
             total_items = exact_sum([items_rep, exec_rep])
         total = exact_sum([*cat_scores.get(key, []), exec_score], min_count=0)
         total = round(total, fw.score_decimals)
+        # items with a weight that could not be re-scored count 0: such a total is not comparable, so no grade
+        unscored = unscored_by_key.get(key, 0)
         grade_rep = None if e is None or _isna(getattr(e, "grade", None)) else str(e.grade)
         tot_rows.append({
             "dept_id": key[0], "year": key[1], "framework": fw.id,
@@ -534,18 +542,18 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
             "execution_score_reported": exec_rep, "execution_score": exec_score,
             "total_weight": _val(getattr(e, "total_weight", None)) if e is not None else None,
             "total_reported": _val(getattr(e, "total_score", None)) if e is not None else None,
-            "total_items_reported": total_items, "total": total,
+            "total_items_reported": total_items, "total": total, "unscored": unscored,
             "grade_reported": grade_rep, "grade_reported_normalised": fw.normalise_grade(grade_rep),
-            "grade": fw.grade_for(total),
+            "grade": fw.grade_for(total) if not unscored else None,
         })
     totals = pd.DataFrame(tot_rows, columns=[
         "dept_id", "year", "framework", "execution_rate", "execution_weight",
         "execution_score_reported", "execution_score", "total_weight", "total_reported",
-        "total_items_reported", "total", "grade_reported", "grade_reported_normalised", "grade"])
+        "total_items_reported", "total", "unscored", "grade_reported", "grade_reported_normalised", "grade"])
     totals = _typed(totals, floats=("execution_rate", "execution_weight", "execution_score_reported",
                                     "execution_score", "total_weight", "total_reported",
                                     "total_items_reported", "total"),
-                    ints=("year",), strings=("dept_id", "framework", "grade_reported",
+                    ints=("year", "unscored"), strings=("dept_id", "framework", "grade_reported",
                                              "grade_reported_normalised", "grade"))
     return Scorecard(indicators=indicators, categories=categories, totals=totals)
 

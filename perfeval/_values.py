@@ -407,6 +407,9 @@ def _analyse(text: str, reference_unit: str | None, reference_value: float | Non
                 return ("bound_only", op, None, None, False, True, ref)
         return ("qualitative", None, None, None, False, False, None)
 
+    date = _date(t)
+    if date is not None:
+        return ("quantitative", date[0], date[1], DATE_UNIT, False, False, None)
     cands = _candidates(t)
     if not cands:  # digits only inside things like "..5": no usable number
         return ("qualitative", None, None, None, False, False, None)
@@ -428,6 +431,42 @@ def _analyse(text: str, reference_unit: str | None, reference_value: float | Non
         if unit == "%" and _is_fraction(value, reference_value):
             value = _fraction_to_percent(chosen.sign + chosen.num, value)
     return ("quantitative", op, value, unit, inherited, op in BOUND_OPS, None)
+
+
+#: the unit of a date read from a deadline or a completion date (value = month × 100 + day)
+DATE_UNIT = "日期"
+_DATE_RE = re.compile(
+    r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号]|(?P<part>底|末|上旬|中旬|下旬))?"
+    r"(?P<before>前|之前|以前)?(?P<word>[\u4e00-\u9fff]{0,4})")
+_DATE_PART = {"底": 31, "末": 31, "下旬": 31, "中旬": 20, "上旬": 10}
+
+
+def _date(t: str) -> tuple[str | None, float] | None:
+    """A deadline (``9月前``, ``11月底前``, ``2023年6月30日前``) or a date done (``8月完工``), else None.
+
+    Dates compare within the year as month × 100 + day. ``N月前`` is read as
+    *before month N begins* (so ``9月前`` is met by anything done in August);
+    ``N月底前`` as by the last day of month N; a month without a day as its last
+    day. A bare ``12月`` (a count of months) is not a date.
+
+    >>> _date("9月前"), _date("11月底前"), _date("2023年6月30日前")
+    (('≤', 900.0), ('≤', 1131.0), ('≤', 630.0))
+    >>> _date("8月完工"), _date("2023年6月20日"), _date("12月")
+    ((None, 831.0), (None, 620.0), None)
+    """
+    m = _DATE_RE.fullmatch(t)
+    if m is None or not 1 <= int(m.group("m")) <= 12:
+        return None
+    day = int(m.group("d")) if m.group("d") else None
+    if day is not None and not 1 <= day <= 31:
+        return None
+    if not (m.group("y") or day or m.group("part") or m.group("before") or m.group("word")):
+        return None
+    month = int(m.group("m"))
+    if m.group("before") and day is None and not m.group("part"):
+        return "≤", float(month * 100)
+    value = float(month * 100 + (day if day is not None else _DATE_PART.get(m.group("part") or "底", 31)))
+    return ("≤" if m.group("before") else None), value
 
 
 @lru_cache(maxsize=1 << 16)
@@ -548,13 +587,29 @@ def parse_number(text: object) -> float | None:
     if isinstance(text, (int, float, Decimal)):
         return float(text)
     raw = text if isinstance(text, str) else str(text)
-    s = raw if raw.isascii() else unicodedata.normalize("NFKC", raw).translate(_CHAR_MAP)
-    s = s.strip()
-    if not s:
-        return None
-    if _PLAIN_NUMBER_RE.fullmatch(s) is None:
+    s = number_text(raw)
+    if s is None:
+        if not raw.strip():
+            return None
         raise ValueError(f"无法识别为数字：{raw!r}（应为纯数字，如 12.5 或 1,234.5；空白表示未知）")
-    return float(s.replace(",", ""))
+    return float(s)
+
+
+def number_text(text: str) -> str | None:
+    """The plain-number grammar shared by the loader and the importer: the number as ASCII text, else None.
+
+    Full-width digits, surrounding (full-width) spaces, a sign and thousands
+    separators are accepted; the result has no separators. What this accepts,
+    :func:`parse_number` loads, so whatever the importer writes as a number loads.
+
+    >>> number_text("１,234.5　"), number_text("98%"), number_text("")
+    ('1234.5', None, None)
+    """
+    s = text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    s = s.strip()
+    if not s or _PLAIN_NUMBER_RE.fullmatch(s) is None:
+        return None
+    return s.replace(",", "")
 
 
 # --------------------------------------------------------------------------- #

@@ -337,7 +337,7 @@ SCORE_LABELS = {
     "dept_name": "部门", "dept_id": "部门编码", "year": "年度", "framework": "框架", "execution_rate": "执行率",
     "execution_weight": "执行率分值", "execution_score_reported": "执行率得分(报)", "execution_score": "执行率得分(复)",
     "total_weight": "总分", "total_reported": "得分(报)", "total_items_reported": "分项合计(报)", "total": "得分(复)",
-    "grade_reported": "等级(报)", "grade_reported_normalised": "等级(报,规范)", "grade": "等级(复)",
+    "unscored": "无法复核项", "grade_reported": "等级(报)", "grade_reported_normalised": "等级(报,规范)", "grade": "等级(复)",
     "level1": "一级指标", "category": "归类", "declared_weight": "规定分值", "weight_sum": "分值合计",
     "weight_missing": "缺分值项", "reported_score": "得分(报)", "score": "得分(复)", "level2": "二级指标",
     "name": "三级指标", "seq": "序号", "weight": "分值", "ratio": "完成比", "rule": "规则", "basis": "计分依据",
@@ -347,7 +347,7 @@ SCORE_LABELS = {
 #: What an analyst reads first, per ``--detail`` (``--all-columns`` adds the rest).
 SCORE_DEFAULT = {
     "totals": ("execution_rate", "execution_score_reported", "execution_score", "total_reported",
-               "total_items_reported", "total", "grade_reported", "grade"),
+               "total_items_reported", "total", "unscored", "grade_reported", "grade"),
     "categories": ("level1", "declared_weight", "weight_sum", "reported_score", "score"),
     "indicators": ("name", "weight", "reported_score", "score", "ratio", "basis"),
 }
@@ -375,6 +375,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     ds = _load(args)
     card = rescore(ds, _framework(args))
     df = _filter(getattr(card, args.detail), ds, args)
+    partial = _filter(card.totals, ds, args)
+    partial = partial[partial["unscored"].fillna(0) > 0]
+    if len(partial):
+        n = int(partial["unscored"].sum())
+        where = "、".join(f"{ds.dept_name(d)} {y}年（{int(k)}项）"
+                         for d, y, k in zip(partial["dept_id"], partial["year"], partial["unscored"]))
+        print(f"注意：{n} 项有分值的指标无法复核，计 0 分（{where}）；这些复核总分不可比，未评等级。"
+              f"原因见 --detail indicators 的“计分依据”。", file=sys.stderr)
     if args.format != "table":
         emit(df, args.format)
         return EXIT_OK

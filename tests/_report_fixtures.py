@@ -505,8 +505,10 @@ def expected(spec: dict, dept_id: str, narrative: bool = True) -> dict[str, pd.D
 def assert_same(got: pd.DataFrame, want: pd.DataFrame, table: str) -> None:
     """Compare a table as facts: blanks normalised, finance/staffing/evaluations by key, the rest in order."""
     cols = COLUMNS[table]
-    got = got.fillna("").astype(str)[cols]
-    want = want.fillna("").astype(str)[cols]
+    got = got.reindex(columns=list(dict.fromkeys([*got.columns, *cols])))  # an optional column absent: blank
+    want = want.reindex(columns=list(dict.fromkeys([*want.columns, *cols])))
+    got = got.astype(object).where(got.notna(), "").astype(str)[cols]
+    want = want.astype(object).where(want.notna(), "").astype(str)[cols]
     if table == "finance":
         got = got.sort_values(["dept_id", "year", "item"])
         want = want.sort_values(["dept_id", "year", "item"])

@@ -354,3 +354,15 @@ def test_scorecard_of_another_subset_is_refused():
     other = perfeval.rescore(ds.subset([depts[1]]))
     with pytest.raises(ValueError, match="评分表（scorecard）与数据集不匹配"):
         check(ds.subset([depts[0]]), scorecard=other)
+def test_duplicate_name_with_blank_level1_is_reported_not_a_crash(tmp_path):
+    """A blank 一级指标 on a duplicated indicator once raised `boolean value of NA is ambiguous`."""
+    ds = load_dept_year(tmp_path, {
+        "departments": [{"dept_id": "d1", "name": "甲局", "region": "乙县"}],
+        "indicators": [
+            {"level2": "数量指标", "name": "指标甲", "target": "100%", "actual": "100%", "weight": 10, "score": 10},
+            {"level2": "数量指标", "name": "指标甲", "target": "100%", "actual": "100%", "weight": 10, "score": 10},
+        ],
+    }, "d1", 2022)
+    found = check(ds)
+    dup = found[found["code"] == "duplicate_indicator"]
+    assert len(dup) == 1 and "（/数量指标）" in dup["message"].iloc[0]

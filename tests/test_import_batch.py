@@ -78,7 +78,7 @@ def test_all_outputs_written_with_contract_headers(pile, tmp_path):
     for name in OUTPUTS:
         assert (out / f"{name}.csv").exists(), name
     assert list(_csv(out / "finance.csv").columns) == [
-        "dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit"]
+        "dept_id", "year", "item", "parent", "initial_budget", "adjusted_budget", "actual", "unit", "project"]
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
 
 
@@ -212,9 +212,8 @@ def test_cli_bad_usage(tmp_path, capsys):
     f.write_text("x", encoding="utf-8")
     assert _main(["import", str(tmp_path), "-o", str(f)]) == 2
     assert "不是文件夹" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        _main(["import", str(tmp_path)])  # -o missing
-    assert exc.value.code == 2
+    assert _main(["import", str(tmp_path)]) == 2  # -o missing (only --explain goes without it)
+    assert "请用 -o 指定数据集文件夹" in capsys.readouterr().err
 
 
 def test_cli_dept_and_year_options(tmp_path, capsys):

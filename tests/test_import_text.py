@@ -45,8 +45,9 @@ def _same(table: str, got: pd.DataFrame, want: pd.DataFrame) -> None:
     cols = CONTRACT_COLUMNS[table]
     if table == "departments":
         cols = [c for c in cols if c not in ("note", "full_name")]
-    got = got.fillna("").astype(str)[cols]
-    want = want.fillna("").astype(str)[cols]
+    want = want.reindex(columns=list(dict.fromkeys([*want.columns, *cols])))  # e.g. no project column: blank
+    got = got.astype(object).where(got.notna(), "").astype(str)[cols]
+    want = want.astype(object).where(want.notna(), "").astype(str)[cols]
     if KEYS[table]:
         got = got.sort_values(KEYS[table]).reset_index(drop=True)
         want = want.sort_values(KEYS[table]).reset_index(drop=True)

@@ -438,3 +438,19 @@ def test_negation_never_scores_as_achieved(neg, adverb, word, prefix):
     m = fw.match_band(prefix + neg + adverb + word)
     top = max(fw.qualitative, key=lambda b: b.high)
     assert m is None or m.band != top, (prefix + neg + adverb + word, m)
+def test_items_that_cannot_be_rescored_are_counted_and_leave_no_grade(tmp_path, capsys):
+    from perfeval import cli
+
+    tables = {
+        "departments": [{"dept_id": "d1", "name": "甲局", "region": "乙县"}],
+        "indicators": [
+            {"level1": "产出", "level2": "数量指标", "name": "甲", "target": "100%", "actual": "100%", "weight": 50, "score": 50},
+            {"level1": "效益", "level2": "社会效益指标", "name": "乙", "target": "100%", "actual": "较好", "weight": 40, "score": 38},
+        ],
+    }
+    ds = load_dept_year(tmp_path / "ds", tables, "d1", 2022)
+    tot = perfeval.rescore(ds).totals.iloc[0]
+    assert tot["unscored"] == 1 and pd.isna(tot["grade"])
+    assert cli.main(["score", str(tmp_path / "ds")]) == 0
+    err = capsys.readouterr().err
+    assert "1 项有分值的指标无法复核" in err and "甲局 2022年（1项）" in err and "未评等级" in err

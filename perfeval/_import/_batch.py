@@ -16,6 +16,8 @@ from perfeval._import._read import SUPPORTED_EXTS
 
 PROVENANCE_FILE = "provenance.csv"
 LOG_FILE = "import_log.csv"
+#: columns a dataset written before they existed may lack (read as blank)
+OPTIONAL_COLUMNS = {"project"}
 
 
 @dataclass
@@ -109,11 +111,13 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ReportImportError(str(path), f"输出文件夹中已有的表无法读取（{type(exc).__name__}），未写入任何内容") from None
     missing = [c for c in columns if c not in df.columns]
-    if missing and not df.empty:
-        raise ReportImportError(str(path), f"输出文件夹中已有的表缺少列 {', '.join(missing)}（应为数据模型的英文表头），未写入任何内容")
+    if [c for c in missing if c not in OPTIONAL_COLUMNS] and not df.empty:
+        raise ReportImportError(str(path), f"输出文件夹中已有的表缺少列 {', '.join(c for c in missing if c not in OPTIONAL_COLUMNS)}（应为数据模型的英文表头），未写入任何内容")
     for c in missing:
         df[c] = ""
-    return df[columns].astype("str")
+    out = df[columns].astype("str")
+    out.attrs["absent"] = set(missing)
+    return out
 
 
 def _blank(df: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +134,13 @@ def _splice(df: pd.DataFrame, drop: pd.Series, new: pd.DataFrame) -> pd.DataFram
     if not parts:
         return df.iloc[0:0]
     return pd.concat(parts, ignore_index=True)[list(df.columns)]
+
+
+def _same_project(df: pd.DataFrame, project: str) -> pd.Series:
+    """Rows of the same project ("" = the department's own report); tables without the column are department rows."""
+    if "project" not in df.columns:
+        return pd.Series(not project, index=df.index, dtype=bool)
+    return df["project"].fillna("") == project
 
 
 def _write_atomic(df: pd.DataFrame, path: Path) -> None:
@@ -150,7 +161,12 @@ class _State:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.tables = {name: _read_csv(out_dir / f"{name}.csv", cols) for name, cols in CONTRACT_COLUMNS.items()}
+        self.absent = {name: (set(df.attrs.get("absent", ())) & OPTIONAL_COLUMNS
+                              if (out_dir / f"{name}.csv").exists() else set())
+                       for name, df in self.tables.items()}
         self.prov = _read_csv(out_dir / PROVENANCE_FILE, PROVENANCE_COLUMNS)
+        self.prov_absent = (set(self.prov.attrs.get("absent", ())) & OPTIONAL_COLUMNS
+                            if (out_dir / PROVENANCE_FILE).exists() else set())
         self.log = _read_csv(out_dir / LOG_FILE, LOG_COLUMNS)
         self.new_log: list[dict] = []
 
@@ -186,19 +202,21 @@ class _State:
     # -- conflicts -----------------------------------------------------------
     def conflict(self, rep: ImportedReport) -> str | None:
         dept, year = rep.dept_id, str(rep.year)
-        owners = self.prov[(self.prov["dept_id"] == dept) & (self.prov["report_year"] == year)]
+        owners = self.prov[(self.prov["dept_id"] == dept) & (self.prov["report_year"] == year)
+                           & (self.prov["project"] == rep.project)]
         if not owners.empty:
             same = (owners["file"] == rep.file) | (owners["file_sha1"] == rep.sha1)
             if same.any():
                 return None
-            return (f"与已导入的 {owners['file'].iloc[0]} 属同一部门（{dept}）同一年度（{year}），"
+            what = f"同一项目（{rep.project}）" if rep.project else ""
+            return (f"与已导入的 {owners['file'].iloc[0]} 属同一部门（{dept}）同一年度（{year}）{what}，"
                     f"未覆盖；如确需替换，请先删除旧数据")
         for name in ("staffing", "indicators", "goals", "evaluations"):
             t = self.tables[name]
-            if ((t["dept_id"] == dept) & (t["year"] == year)).any():
+            if ((t["dept_id"] == dept) & (t["year"] == year) & _same_project(t, rep.project)).any():
                 return f"数据集中已有部门 {dept} {year} 年的数据（非本工具导入，{name}），未覆盖"
         fin = self.tables["finance"]
-        rows = fin[(fin["dept_id"] == dept) & (fin["year"] == year)]
+        rows = fin[(fin["dept_id"] == dept) & (fin["year"] == year) & _same_project(fin, rep.project)]
         if not rows.empty:
             known = self.prov[(self.prov["table"] == "finance") & (self.prov["dept_id"] == dept)
                               & (self.prov["year"] == year)]
@@ -212,17 +230,17 @@ class _State:
         """Put a report's block in place of its previous import (same position), or append it."""
         dept, year = rep.dept_id, str(rep.year)
         prov = self.prov
-        block = (prov["dept_id"] == dept) & (prov["report_year"] == year)
+        block = (prov["dept_id"] == dept) & (prov["report_year"] == year) & (prov["project"] == rep.project)
         old_fin = set(map(tuple, prov[block & (prov["table"] == "finance")][["year", "key"]].to_numpy().tolist()))
         fin = self.tables["finance"]
-        fin_drop = fin["dept_id"].eq(dept) & pd.Series(
+        fin_drop = fin["dept_id"].eq(dept) & _same_project(fin, rep.project) & pd.Series(
             [(y, i) in old_fin for y, i in zip(fin["year"].tolist(), fin["item"].tolist())], index=fin.index, dtype=bool)
 
         new_prov = _blank(rep.provenance)
         new_fin = _blank(rep.tables["finance"])
         skip_keys: set[tuple[str, str]] = set()
         prov_drop = block.copy()
-        is_dept = (fin["dept_id"] == dept).to_numpy(dtype=bool)
+        is_dept = ((fin["dept_id"] == dept) & _same_project(fin, rep.project)).to_numpy(dtype=bool)
         dropped = fin_drop.to_numpy(dtype=bool)
         lookup = {(y, i): pos for pos, (y, i, d, x) in enumerate(zip(fin["year"].tolist(), fin["item"].tolist(), is_dept, dropped))
                   if d and not x}
@@ -238,7 +256,8 @@ class _State:
             if row["year"] == year:  # this report is the primary source of its own year
                 fin_drop = fin_drop | same
                 prov_drop = prov_drop | ((prov["table"] == "finance") & (prov["dept_id"] == dept)
-                                         & (prov["year"] == year) & (prov["key"] == row["item"]))
+                                         & (prov["year"] == year) & (prov["key"] == row["item"])
+                                         & (prov["project"] == rep.project))
                 if differs:
                     self._note(WARNING, rep.file, f"finance {dept} {year} {row['item']}",
                                "；".join(f"{c}: {old[c]} → {row[c]}" for c in differs),
@@ -258,7 +277,10 @@ class _State:
         self.tables["finance"] = _splice(fin, fin_drop, new_fin)
         for name in ("staffing", "indicators", "goals", "evaluations"):
             t = self.tables[name]
-            self.tables[name] = _splice(t, (t["dept_id"] == dept) & (t["year"] == year), _blank(rep.tables[name]))
+            if name == "staffing" and rep.project:
+                continue  # a project form does not speak for the department's staff
+            self.tables[name] = _splice(t, (t["dept_id"] == dept) & (t["year"] == year) & _same_project(t, rep.project),
+                                        _blank(rep.tables[name]))
         self.prov = _splice(prov, prov_drop, new_prov)
         self._merge_department(rep)
         log = self.log
@@ -294,15 +316,20 @@ class _State:
     def write(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for name, cols in CONTRACT_COLUMNS.items():
-            _write_atomic(_blank(self.tables[name])[cols], self.out_dir / f"{name}.csv")
-        _write_atomic(_blank(self.prov)[PROVENANCE_COLUMNS], self.out_dir / PROVENANCE_FILE)
+            df = _blank(self.tables[name])
+            # an optional column the folder's file did not have stays out while nothing fills it
+            keep = [c for c in cols if not (c in self.absent[name] and not df[c].astype(bool).any())]
+            _write_atomic(df[keep], self.out_dir / f"{name}.csv")
+        prov = _blank(self.prov)
+        keep = [c for c in PROVENANCE_COLUMNS if not (c in self.prov_absent and not prov[c].astype(bool).any())]
+        _write_atomic(prov[keep], self.out_dir / PROVENANCE_FILE)
         log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
         _write_atomic(_blank(log)[LOG_COLUMNS].drop_duplicates(), self.out_dir / LOG_FILE)
 
 
 def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],
                    dept_id: str | None = None, year: int | None = None, progress: bool = True,
-                   jobs: int = 1, scheduler: str | None = None) -> ImportSummary:
+                   dept_name: str | None = None, jobs: int = 1, scheduler: str | None = None) -> ImportSummary:
     """Import report files and folders into a dataset folder.
 
     Each file is read with :func:`read_report`; a file that cannot be read is
@@ -319,7 +346,7 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         and files of other types are ignored).
     out_dir : path-like
         The dataset folder (created if needed).
-    dept_id, year : optional
+    dept_id, year, dept_name : optional
         Passed to :func:`read_report` for every file.
     progress : bool
         Show a progress bar on stderr (tqdm).
@@ -351,8 +378,8 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     for name, why in missing:
         summary.failed.append((name, why))
         state.fail(Path(name).name, why)
-    for f, status, rep in read_reports(files, dept_id=dept_id, year=year, workers=jobs, scheduler=scheduler,
-                                       progress=progress):
+    for f, status, rep in read_reports(files, dept_id=dept_id, year=year, dept_name=dept_name, workers=jobs,
+                                       scheduler=scheduler, progress=progress):
         if status != "ok":
             reason = rep if status == "error" else f"内部错误（{rep}），请将此文件反馈给维护者"
             summary.failed.append((str(f), reason))

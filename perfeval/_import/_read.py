@@ -216,7 +216,8 @@ def parse_bytes_converted(data: bytes, file: str, kind: str) -> Document:
         raise ReportImportError(file, f"LibreOffice 转换后的文件无法解析（{type(exc).__name__}）") from None
 
 
-def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: int | None = None) -> ImportedReport:
+def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: int | None = None,
+                dept_name: str | None = None) -> ImportedReport:
     """Read one department's report (.docx, exported text, .xlsx, or legacy .doc/.wps).
 
     Parameters
@@ -229,6 +230,9 @@ def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: 
     year : int, optional
         The fiscal year; by default read from the title (``（2021年度）``), the
         file name or the narrative — never from 填报时间.
+    dept_name : str, optional
+        The department's name when the report names none (else the file's
+        stem is used; either way the import log says so).
 
     Returns
     -------
@@ -260,4 +264,4 @@ def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: 
     except OSError as exc:
         raise ReportImportError(file, f"无法读取文件（{exc.strerror or exc}）") from None
     doc = parse_bytes(data, file)
-    return interpret(doc, hashlib.sha1(data).hexdigest(), dept_id=dept_id, year=year)
+    return interpret(doc, hashlib.sha1(data).hexdigest(), dept_id=dept_id, year=year, dept_name=dept_name)
