@@ -216,7 +216,7 @@ def page(app):
         pg.on("pageerror", lambda e: pg.errors.append(str(e)))
         pg.goto(url, timeout=600_000, wait_until="commit")
         pg.wait_for_selector(".pe-render", state="attached", timeout=600_000)
-        pg.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        pg.wait_for_selector(".js-plotly-plot", state="attached", timeout=120_000)
         yield pg
         browser.close()
 
@@ -228,7 +228,7 @@ def _render_count(pg) -> int:
 def _wait_render(pg, after: int) -> int:
     pg.wait_for_function(f"() => Number(document.querySelector('.pe-render')?.dataset.render) > {after}",
                          timeout=300_000)
-    pg.wait_for_selector(".js-plotly-plot", timeout=120_000)
+    pg.wait_for_selector(".js-plotly-plot", state="attached", timeout=120_000)
     pg.wait_for_timeout(1500)  # a second redraw, if any, would land now
     return _render_count(pg)
 
