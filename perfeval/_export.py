@@ -8,9 +8,11 @@ HTML
     might carry are removed). Report text reaches the page escaped (see
     :mod:`perfeval._markup`), and a Content-Security-Policy (:data:`CSP`) tells the
     browser to run no script and load nothing but ``data:`` images and fonts, so
-    markup that slipped through anyway stays inert.  The HTML names the bundled font in its
-    ``font-family`` stack but does **not** embed it: that keeps the file small
-    (tens of KB plus images) and any Chinese system font renders it.
+    markup that slipped through anyway stays inert.  The bundled font is embedded as
+    a ``data:`` URI ``@font-face``, cut down to the characters the page uses (a few
+    dozen KB), so the page renders the same on a machine without any Chinese font.
+    Every table sits in its own ``div.table-wrap`` that scrolls sideways on a narrow
+    screen (a phone at 390 px) while text and charts fit the width.
 PDF
     weasyprint renders the same HTML with an extra print stylesheet: A4, page
     numbers "第 N 页 / 共 M 页", table rows never split across pages, header rows
@@ -34,11 +36,14 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+from perfeval._fonts import css_font_stack, font_face_css, font_face_css_subset
 
-from perfeval._fonts import css_font_stack, font_face_css
 from perfeval._paths import FONTS_DIR
+
+if TYPE_CHECKING:  # nbformat imports jsonschema's format checkers: seconds, so only when used
+    import nbformat
 
 #: Cell tags whose cells are left out of HTML/PDF entirely.
 REMOVE_CELL_TAGS: frozenset[str] = frozenset(
@@ -48,6 +53,33 @@ REMOVE_CELL_TAGS: frozenset[str] = frozenset(
 REMOVE_OUTPUT_TAGS: frozenset[str] = frozenset(
     {"remove_output", "remove-output", "hide_output", "hide-output"}
 )
+
+#: Table rules (plain ``%``, inserted as a value), shared with the explorer in JupyterLab and Voilà.
+TABLE_CSS = """
+table { border-collapse: collapse; margin: .6em 0 1em; font-size: .86rem;
+        max-width: 100%; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #c8d3df; padding: 3px 7px; vertical-align: top;
+         overflow-wrap: anywhere; }
+thead th { background: #e8eef5; }
+tbody tr:nth-child(even) { background: #f6f8fb; }
+td { text-align: right; }
+th { text-align: left; }
+td.text, td.left, .left { text-align: left; }
+/* Tables from perfeval.narrative.report_table: text left, numbers right; short
+   columns never wrap, long text (位置, 说明, 依据) wraps and takes the width. */
+table.perfeval-table { width: auto; table-layout: auto; }
+table.perfeval-table.wide { width: 100%; }
+table.perfeval-table th { vertical-align: bottom; overflow-wrap: normal; }
+table.perfeval-table td { overflow-wrap: normal; }
+table.perfeval-table .num { text-align: right; white-space: nowrap; }
+table.perfeval-table .text { text-align: left; white-space: nowrap; }
+table.perfeval-table th.num, table.perfeval-table th.text { white-space: normal; }
+table.perfeval-table th.nowrap { white-space: nowrap; }
+table.perfeval-table .long { text-align: left; white-space: normal; overflow-wrap: anywhere;
+                             min-width: 7em; }
+p.perfeval-table-caption { margin: .6em 0 0; font-size: .86rem; break-after: avoid; }
+p.perfeval-table-caption + .table-wrap > table { margin-top: .2em; }
+"""
 
 SCREEN_CSS = """
 :root { color-scheme: light; }
@@ -66,29 +98,13 @@ p, li { orphans: 2; widows: 2; }
 img, svg { max-width: 100%%; height: auto; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .86rem;
       font-family: "DejaVu Sans Mono", Consolas, monospace, %(stack)s; margin: .3em 0; }
-table { border-collapse: collapse; margin: .6em 0 1em; font-size: .86rem;
-        max-width: 100%%; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #c8d3df; padding: 3px 7px; vertical-align: top;
-         overflow-wrap: anywhere; }
-thead th { background: #e8eef5; }
-tbody tr:nth-child(even) { background: #f6f8fb; }
-td { text-align: right; }
-th { text-align: left; }
-td.text, td.left, .left { text-align: left; }
-/* Tables from perfeval.narrative.report_table: text left, numbers right; short
-   columns never wrap, long text (位置, 说明, 依据) wraps and takes the width. */
-table.perfeval-table { width: auto; }
-table.perfeval-table.wide { width: 100%%; }
-table.perfeval-table th { vertical-align: bottom; overflow-wrap: normal; }
-table.perfeval-table td { overflow-wrap: normal; }
-table.perfeval-table .num { text-align: right; white-space: nowrap; }
-table.perfeval-table .text { text-align: left; white-space: nowrap; }
-table.perfeval-table th.num, table.perfeval-table th.text { white-space: normal; }
-table.perfeval-table th.nowrap { white-space: nowrap; }
-table.perfeval-table .long { text-align: left; white-space: normal; overflow-wrap: anywhere;
-                             min-width: 7em; }
-p.perfeval-table-caption { margin: .6em 0 0; font-size: .86rem; break-after: avoid; }
-p.perfeval-table-caption + table { margin-top: .2em; }
+%(tables)s/* Each table scrolls inside its own box on a narrow screen; the page does not. */
+.table-wrap { max-width: 100%%; overflow-x: auto; -webkit-overflow-scrolling: touch; }
+p, li, h1, h2, h3, h4, blockquote { overflow-wrap: anywhere; }
+@media (max-width: 600px) {
+  html { font-size: 14px; }
+  body { padding: 12px 12px 32px; }
+}
 p.perfeval-table-caption .title { font-weight: bold; margin-right: 1em; }
 p.perfeval-table-caption .units { color: #555; font-size: .95em; }
 .dataframe caption, table caption { caption-side: top; text-align: left; font-weight: bold;
@@ -119,6 +135,7 @@ table { break-inside: auto; font-size: 8.5pt; }
 thead { display: table-header-group; }
 tfoot { display: table-footer-group; }
 tr, img { break-inside: avoid; }
+.table-wrap { overflow: visible; }
 pre { font-family: %(stack)s; font-size: 8.5pt; }
 tbody tr:nth-child(even) { background: #f6f8fb; }
 """
@@ -143,8 +160,27 @@ def _strip_remote(text: str) -> str:
     return _REMOTE_IMPORT.sub("", text)
 
 
+_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_DATA_URI = re.compile(r"data:[^\"')\s]+")
+
+
+def _wrap_tables(body: str) -> str:
+    """Put every ``<table>`` in a ``div.table-wrap`` (its own sideways scroll box)."""
+    body = _TABLE_OPEN.sub('<div class="table-wrap"><table', body)
+    return _TABLE_CLOSE.sub("</table></div>", body)
+
+
+def _visible_text(body: str) -> str:
+    """The characters a reader can see in an HTML fragment (tags and data URIs removed)."""
+    return _html.unescape(_TAG.sub(" ", _DATA_URI.sub("", body)))
+
+
 def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` trimmed for readers: no parameter cells, no stderr."""
+    import nbformat
+
     out = nbformat.from_dict(copy.deepcopy(nb))
     cells = []
     for cell in out.cells:
@@ -207,15 +243,20 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None) -> str:
     )
     body, _ = exporter.from_notebook_node(_report_notebook(nb))
     body = _strip_remote(body).replace('alt="No description has been provided for this image"', 'alt="图表"')
-    page_title = _html.escape(title if title is not None else notebook_title(nb))
-    css = SCREEN_CSS % {"stack": css_font_stack()}
+    body = _wrap_tables(body)
+    raw_title = title if title is not None else notebook_title(nb)
+    page_title = _html.escape(raw_title)
+    css = SCREEN_CSS % {"stack": css_font_stack(), "tables": TABLE_CSS}
+    # Screen only: weasyprint (print) embeds its own subset from the font file.
+    font = font_face_css_subset(raw_title + _visible_text(body))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="perfeval">\n'
-        f"<title>{page_title}</title>\n<style>\n{css}</style>\n</head>\n"
+        f'<title>{page_title}</title>\n<style media="screen">\n{font}</style>\n'
+        f"<style>\n{css}</style>\n</head>\n"
         f'<body>\n<main class="perfeval-report">\n{body}\n</main>\n</body>\n</html>\n'
     )
 
@@ -349,6 +390,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
 def write_notebook_atomic(nb: nbformat.NotebookNode, path: str | os.PathLike[str]) -> Path:
     """Write a notebook as JSON atomically."""
+    import nbformat
+
     return write_text_atomic(path, nbformat.writes(nb))
 
 

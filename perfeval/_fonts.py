@@ -134,6 +134,75 @@ def font_face_css(*, embed: bool = False) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _subset_cached(chars: str) -> bytes:
+    import io
+    import logging
+
+    from fontTools import subset
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    options = subset.Options()
+    options.flavor = "woff"  # zlib: no extra dependency (woff2 would need brotli)
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["DSIG"]
+    font = subset.load_font(str(FONT_PATH), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    subset.save_font(font, buf, options)
+    return buf.getvalue()
+
+
+def subset_font(text: str) -> bytes:
+    """Return the bundled font cut down to the characters of ``text``, as WOFF.
+
+    Parameters
+    ----------
+    text : str
+        Every character a page shows (duplicates and order do not matter).
+        ASCII letters, digits and punctuation are always kept, so numbers
+        formatted later still have glyphs.
+
+    Returns
+    -------
+    bytes
+        A WOFF font (zlib-compressed OpenType) with family :data:`FONT_FAMILY`:
+        a few KB for a report's few hundred distinct characters, against
+        1.7 MB for the whole bundled font.
+
+    Examples
+    --------
+    >>> len(subset_font("部门整体支出")) < 40_000
+    True
+    """
+    keep = set(text) | {chr(c) for c in range(0x20, 0x7F)}
+    chars = "".join(sorted(ch for ch in keep if not ch.isspace() or ch == " "))
+    return _subset_cached(chars)
+
+
+def font_face_css_subset(text: str) -> str:
+    """Return an ``@font-face`` rule embedding :func:`subset_font` of ``text``.
+
+    The rule declares :data:`FONT_FAMILY` with a ``data:font/woff`` URI, so a
+    page that uses it renders every character of ``text`` with the bundled font
+    on a machine without any Chinese font, and fetches nothing.
+    """
+    data = base64.b64encode(subset_font(text)).decode("ascii")
+    return (
+        "@font-face {\n"
+        f'  font-family: "{FONT_FAMILY}";\n'
+        f'  src: url("data:font/woff;base64,{data}") format("woff");\n'
+        "  font-weight: normal;\n"
+        "  font-style: normal;\n"
+        "  font-display: block;\n"
+        "}\n"
+    )
+
+
 def css_font_stack() -> str:
     """Return the CSS ``font-family`` value: bundled font, fallbacks, generic."""
     return ", ".join(f'"{name}"' for name in font_family_stack()) + ", sans-serif"
@@ -146,6 +215,8 @@ __all__ = [
     "PALETTE",
     "use_cjk_font",
     "font_face_css",
+    "font_face_css_subset",
+    "subset_font",
     "css_font_stack",
     "font_family_stack",
 ]

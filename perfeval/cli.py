@@ -439,9 +439,10 @@ def _common(p: argparse.ArgumentParser, *, dataset: bool = True, framework: bool
 
 def _optional_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from ._import._cli import add_command as add_import
+    from ._explore import add_command as add_explore
     from ._report_cli import add_commands as add_reports
 
-    return [add_import, add_reports]
+    return [add_import, add_reports, add_explore]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,8 @@
 # pip refusing the system Python under PEP 668):
 #   1. system packages (as root, through apt): python3-venv to make a virtual environment,
 #      Pango and HarfBuzz's subsetter for weasyprint's PDF, poppler-utils for the PDF tests,
-#      LibreOffice for the workbook and legacy .doc tests;
+#      LibreOffice for the workbook and legacy .doc tests, Chromium for the explorer and HTML tests
+#      (driven by Playwright with executable_path: never `playwright install`);
 #   2. a virtual environment .venv/ in the repository, made with python3 (3.10 or newer);
 #   3. perfeval itself (editable) with the extras below, into .venv/.
 # Afterwards run everything through the venv: .venv/bin/perfeval …, .venv/bin/python -m pytest.
@@ -20,6 +21,7 @@ APT_PACKAGES=(
   poppler-utils
   libreoffice-calc-nogui
   libreoffice-writer-nogui
+  chromium
 )
 # pip extras of perfeval installed into the venv (add new ones here).
 EXTRAS=(test dask)

@@ -40,8 +40,8 @@ CASES = {
         "images": 2 + 3,  # one spending chart per department + rates, staffing, scores
     },
     "04_explore": {
-        "parameters": {"dataset": ""},
-        "sections": ["部门与年度", "科目历年变化"],
+        "parameters": {"dataset": "", "framework": ""},
+        "sections": ["使用说明"],
         "images": 0,  # charts live inside the widgets' Output areas
     },
 }
