@@ -364,8 +364,8 @@ def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Frame
                 first = seen[key]
                 out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),
                         "不重复的指标名称", f"与第{int(first.seq)}项同名",
-                        f"指标{label}（{r.level1 or ''}/{r.level2 or ''}）与第{int(first.seq)}项"
-                        f"（{first.level1 or ''}/{first.level2 or ''}）名称相同。")
+                        f"指标{label}（{_name(r.level1)}/{_name(r.level2)}）与第{int(first.seq)}项"
+                        f"（{_name(first.level1)}/{_name(first.level2)}）名称相同。")
             else:
                 seen[key] = r
 

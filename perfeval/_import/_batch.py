@@ -1,9 +1,10 @@
 """Batch import: many report files into one dataset folder, merged idempotently."""
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from perfeval._import._layout import (
     CONTRACT_COLUMNS, ERROR, INFO, LOG_COLUMNS, PROVENANCE_COLUMNS, WARNING, ImportedReport,
 )
 from perfeval._import._model import ReportImportError
-from perfeval._import._read import SUPPORTED_EXTS, read_report
+from perfeval._import._read import SUPPORTED_EXTS, display_name, read_report
+from perfeval._limits import InputRefused, check_regular_file
+from perfeval._privacy import mask_text
 
 PROVENANCE_FILE = "provenance.csv"
 LOG_FILE = "import_log.csv"
@@ -73,23 +76,37 @@ class ImportSummary:
 
 
 def collect_files(paths: list[str | os.PathLike[str]]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
-    """Expand files and folders into report files (sorted), ignored names and missing paths."""
+    """Expand files and folders into report files (sorted), ignored names and refused paths.
+
+    Refused are paths that do not exist and files that are not regular files
+    (a FIFO, a device, a link to ``/dev/zero``): they are named with the reason
+    (and its code) and never opened.
+    """
     files: list[Path] = []
     ignored: list[str] = []
     missing: list[tuple[str, str]] = []
+
+    def take(f: Path) -> None:
+        try:
+            check_regular_file(f)
+        except InputRefused as exc:
+            missing.append((str(f), f"{exc.reason}（{exc.code}）"))
+            return
+        files.append(f)
+
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts):
+                if any(part.startswith(".") for part in rel.parts) or f.is_dir():
                     continue
                 if f.name.startswith("~$") or f.suffix.lower() not in SUPPORTED_EXTS:
                     ignored.append(str(f))
                     continue
-                files.append(f)
-        elif p.is_file():
-            files.append(p)
+                take(f)
+        elif p.exists() or p.is_symlink():
+            take(p)
         else:
             missing.append((str(p), "文件或文件夹不存在"))
     seen: set[Path] = set()
@@ -133,16 +150,65 @@ def _splice(df: pd.DataFrame, drop: pd.Series, new: pd.DataFrame) -> pd.DataFram
     return pd.concat(parts, ignore_index=True)[list(df.columns)]
 
 
-def _write_atomic(df: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+STAGING_DIR = ".perfeval-staging"
+COMMIT_MARK = "COMMIT"
+
+
+def _staging(out_dir: Path) -> Path:
+    return out_dir / STAGING_DIR
+
+
+def recover(out_dir: str | os.PathLike[str]) -> str | None:
+    """Finish or undo an import that was killed while writing ``out_dir``; what was done (Chinese) or None.
+
+    A batch writes every table into ``out_dir/.perfeval-staging/``, then writes
+    the ``COMMIT`` mark listing them, then renames each into place. A staging
+    folder with the mark is a committed batch: its remaining files are moved in
+    (roll forward). Without the mark nothing had been replaced yet: it is
+    deleted (roll back).
+    """
+    staging = _staging(Path(out_dir))
+    if not staging.is_dir():
+        return None
+    mark = staging / COMMIT_MARK
+    if mark.is_file():
+        names = [n for n in mark.read_text(encoding="utf-8").splitlines() if n and "/" not in n and n != COMMIT_MARK]
+        for name in names:
+            if (staging / name).is_file():
+                os.replace(staging / name, Path(out_dir) / name)
+        shutil.rmtree(staging, ignore_errors=True)
+        return "上次导入在写入时中断，已按其提交记录完成写入"
+    shutil.rmtree(staging, ignore_errors=True)
+    return "上次导入在写入时中断（尚未提交），已丢弃其未完成的文件，数据集保持导入前的状态"
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def commit(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (name -> bytes) into ``out_dir`` all together (see :func:`recover`).
+
+    Each file is written into the staging folder with :func:`write_bytes_atomic`
+    (mode from the umask, like every export), the ``COMMIT`` mark is written
+    last, then the files are renamed into place and the staging folder removed.
+    A kill before the mark leaves the dataset as it was; after it, the next
+    import (or :func:`recover`) finishes the swap.
+    """
+    from perfeval._export import write_bytes_atomic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
+    staging = _staging(out_dir)
+    staging.mkdir()
+    for name, data in files.items():
+        write_bytes_atomic(staging / name, data)
+    write_bytes_atomic(staging / COMMIT_MARK, "\n".join(files).encode("utf-8") + b"\n")
+    for name in files:
+        os.replace(staging / name, out_dir / name)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 class _State:
@@ -293,16 +359,17 @@ class _State:
 
     # -- writing -------------------------------------------------------------
     def write(self) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        for name, cols in CONTRACT_COLUMNS.items():
-            _write_atomic(_blank(self.tables[name])[cols], self.out_dir / f"{name}.csv")
-        _write_atomic(_blank(self.prov)[PROVENANCE_COLUMNS], self.out_dir / PROVENANCE_FILE)
+        """Commit every table, the provenance and the log together (:func:`commit`)."""
+        files = {f"{name}.csv": _csv_bytes(_blank(self.tables[name])[cols]) for name, cols in CONTRACT_COLUMNS.items()}
+        files[PROVENANCE_FILE] = _csv_bytes(_blank(self.prov)[PROVENANCE_COLUMNS])
         log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
-        _write_atomic(_blank(log)[LOG_COLUMNS].drop_duplicates(), self.out_dir / LOG_FILE)
+        files[LOG_FILE] = _csv_bytes(_blank(log)[LOG_COLUMNS].drop_duplicates())
+        commit(self.out_dir, files)
 
 
 def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],
-                   dept_id: str | None = None, year: int | None = None, progress: bool = True) -> ImportSummary:
+                   dept_id: str | None = None, year: int | None = None, progress: bool = True,
+                   keep_personal_data: bool = False) -> ImportSummary:
     """Import report files and folders into a dataset folder.
 
     Each file is read with :func:`read_report`; a file that cannot be read is
@@ -310,7 +377,9 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     UTF-8), ``provenance.csv`` and ``import_log.csv`` are written atomically into
     ``out_dir``, merging with what is there: a department-year coming again from
     the same file (same name or same content) replaces itself; from another file
-    it is a conflict and the existing data is kept.
+    it is a conflict and the existing data is kept. The batch commits all its
+    files together: a batch killed while writing leaves the dataset as it was,
+    or is completed by the next import (:func:`recover`).
 
     Parameters
     ----------
@@ -323,6 +392,10 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         Passed to :func:`read_report` for every file.
     progress : bool
         Show a progress bar on stderr (tqdm).
+    keep_personal_data : bool
+        Keep phone numbers, ID-card numbers, e-mails and contact names as
+        written (default: masked in the tables, provenance, log, file names and
+        this summary; ``docs/security.md``).
 
     Returns
     -------
@@ -341,34 +414,46 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ReportImportError(str(out), "输出位置是一个文件，不是文件夹")
+    recovered = recover(out) if out.is_dir() else None
     files, ignored, missing = collect_files(list(paths))
-    summary = ImportSummary(out_dir=out, ignored=ignored)
+
+    def shown(path: str | os.PathLike[str]) -> str:
+        text = os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+        return text if keep_personal_data else mask_text(text)
+
+    def reason_of(text: str) -> str:
+        return text if keep_personal_data else mask_text(text)
+
+    summary = ImportSummary(out_dir=out, ignored=[shown(x) for x in ignored])
     state = _State(out)
+    if recovered:
+        state._note(WARNING, "", "数据集", "", recovered)
     for name, why in missing:
-        summary.failed.append((name, why))
-        state.fail(Path(name).name, why)
+        summary.failed.append((shown(name), why))
+        state.fail(shown(Path(name).name), why)
     for f in tqdm(files, desc="导入报告", unit="个", file=sys.stderr, disable=not progress):
+        label = shown(display_name(f))
         try:
-            rep = read_report(f, dept_id=dept_id, year=year)
+            rep = read_report(f, dept_id=dept_id, year=year, keep_personal_data=keep_personal_data)
         except ReportImportError as exc:
-            summary.failed.append((str(f), exc.reason))
-            state.fail(f.name, exc.reason)
+            summary.failed.append((shown(f), reason_of(exc.reason)))
+            state.fail(label, reason_of(exc.reason))
             continue
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            reason = f"内部错误（{type(exc).__name__}: {exc}），请将此文件反馈给维护者"
-            summary.failed.append((str(f), reason))
-            state.fail(f.name, reason)
+            reason = reason_of(f"内部错误（{type(exc).__name__}: {exc}），请将此文件反馈给维护者")
+            summary.failed.append((shown(f), reason))
+            state.fail(label, reason)
             continue
         if dept_id is None:
             rep = state.match_department(rep)
         why = state.conflict(rep)
         if why is not None:
-            summary.conflicts.append((str(f), why))
-            state.fail(f.name, "冲突：" + why)
+            summary.conflicts.append((shown(f), why))
+            state.fail(label, "冲突：" + why)
             continue
         state.merge(rep)
-        summary.imported.append(str(f))
+        summary.imported.append(shown(f))
         if rep.has_warnings:
-            summary.with_warnings.append(str(f))
+            summary.with_warnings.append(shown(f))
     state.write()
     return summary

@@ -1,4 +1,4 @@
-"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y]``.
+"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y] [--keep-personal-data]``.
 
 Errors are :class:`perfeval._errors.PerfevalError` subclasses; the ``perfeval`` command's
 one boundary (:func:`perfeval.cli.main`) prints them and sets the exit code.
@@ -20,6 +20,8 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("--dept-id", default=None, help="部门编码（默认由地区与部门名称生成 dept-xxxxxxxx）")
     p.add_argument("--year", type=int, default=None, help="年度（默认从标题“（2021年度）”、文件名或正文读取）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--keep-personal-data", action="store_true",
+                   help="保留报告中的个人信息（电话、身份证号、电子邮箱、联系人姓名）；默认以 * 遮盖")
     p.set_defaults(func=run_import, handler=run_import)
     return p
 
@@ -35,8 +37,8 @@ def run_import(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 不是文件夹")
-    summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year,
-                             progress=not args.no_progress)  # ReportImportError: exit code 1
+    summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year, progress=not args.no_progress,
+                             keep_personal_data=args.keep_personal_data)  # ReportImportError: exit code 1
     print(summary)
     return 0 if summary.ok else 1
 
