@@ -33,6 +33,8 @@ settings.register_profile("fuzz-long", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 PROFILE = "fuzz-long" if os.environ.get("PERFEVAL_FUZZ") == "long" else "fuzz-ci"
 fuzz = settings.get_profile(PROFILE)
+#: exports are slow (a workbook per example): fewer examples, same profile otherwise
+fuzz_export = settings(fuzz, max_examples=8 if PROFILE == "fuzz-ci" else 300)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "data" / "default"
@@ -237,7 +239,7 @@ def _clean_csv_text(s: str) -> str:
     return "".join(ch for ch in s if ch == "\t" or ord(ch) >= 0x20).replace("\r", " ")
 
 
-@fuzz
+@fuzz_export
 @given(names, texts)
 def test_xlsx_export_of_hostile_names(tmp_path_factory, name, note):
     from openpyxl import load_workbook
@@ -259,7 +261,7 @@ def test_xlsx_export_of_hostile_names(tmp_path_factory, name, note):
 
 
 @pytest.mark.e2e
-@fuzz
+@fuzz_export
 @given(names)
 def test_html_and_pdf_of_hostile_names(tmp_path_factory, name):
     """A department name reaches the report title, tables and charts: never as live markup or an embedded file."""
