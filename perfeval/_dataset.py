@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +18,10 @@ from typing import Iterable
 import pandas as pd
 
 from ._errors import DatasetError, Problem, ProblemCode
+from ._limits import (
+    MAX_ABS_NUMBER, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, MAX_TABLE_BYTES, MAX_TABLE_UNCOMPRESSED, InputRefused, check_archive,
+    check_regular_file, read_limited,
+)
 from ._paths import DEFAULT_DATASET
 from ._schema import (
     FINANCE_VOCABULARY,
@@ -200,17 +203,33 @@ class Dataset:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8/gb18030", data[:1], 0, 1, f"{path.name}: 既不是 UTF-8 也不是 GBK 编码")
+    """UTF-8 (with or without BOM) or GBK/GB18030 text; else :class:`InputRefused` naming the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    start = utf8_error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    line = data.count(b"\n", 0, start) + 1
+    raise InputRefused("unreadable_file", f"第 {start + 1:,} 字节（第 {line} 行，字节值 0x{data[start]:02X}）起"
+                                          "既不是 UTF-8 也不是 GBK 编码，无法解码；请另存为 UTF-8 的 CSV")
 
 
 def _read_csv_rows(path: Path) -> list[list[str]]:
-    text = _decode(path.read_bytes(), path)
-    return [row for row in csv.reader(io.StringIO(text))]
+    """The rows of a CSV file, checked against the limits (file type and size, columns) first."""
+    text = _decode(read_limited(path, MAX_TABLE_BYTES), path)
+    first = text.split("\n", 1)[0]
+    if first.count(",") >= MAX_COLUMNS and len(next(csv.reader([first]), [])) > MAX_COLUMNS:
+        raise InputRefused("too_many_columns", f"表头列数过多（{first.count(',') + 1:,} 列，上限 {MAX_COLUMNS:,} 列），本表未读取")
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, MAX_TABLE_BYTES))  # a long cell is one row's problem, not the file's
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    finally:
+        csv.field_size_limit(old)
 
 
 def _read_parquet_rows(path: Path) -> list[list[str]]:
@@ -241,27 +260,63 @@ def _pyarrow_parquet():  # noqa: ANN202 - module
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
         return repr(value)
-    if hasattr(value, "year") and hasattr(value, "month"):
-        return str(value)
     return str(value)
 
 
-def _read_xlsx(path: Path) -> dict[str, list[list[str]]]:
+_EMPTY: tuple[str, ...] = ()
+
+
+def _read_xlsx(path: Path) -> dict[str, list[tuple[str, ...]]]:
+    """The sheets that name a table, read in streaming mode (memory proportional to the data).
+
+    The archive is checked before openpyxl opens it (size, inflated size,
+    compression ratio); the sheet's declared dimension is ignored (a stray
+    ``<dimension ref="A1:XFD1048576">`` would pad every row), and a row number
+    beyond :data:`MAX_ROWS` or a row wider than :data:`MAX_COLUMNS` is refused
+    as it is met, before the row is kept.
+    """
+    import zipfile
+
     from openpyxl import load_workbook
 
+    st = check_regular_file(path)
+    if st.st_size > MAX_TABLE_BYTES:
+        raise InputRefused("too_large", f"文件过大（{st.st_size / 2**20:,.0f} MB，上限 {MAX_TABLE_BYTES // 2**20:,} MB），未读取")
+    with zipfile.ZipFile(path) as zf:
+        check_archive(zf, MAX_TABLE_UNCOMPRESSED)
     wb = load_workbook(path, read_only=True, data_only=True)
+    out: dict[str, list[tuple[str, ...]]] = {}
     try:
-        return {ws.title: [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        for ws in wb.worksheets:
+            if table_for_name(ws.title) is None:
+                continue
+            ws.reset_dimensions()
+            rows: list[tuple[str, ...]] = []
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if n > MAX_ROWS:
+                    raise InputRefused("too_large", f"工作表 {ws.title} 行数过多（超过 {MAX_ROWS:,} 行），未读取")
+                if len(row) > MAX_COLUMNS:
+                    raise InputRefused("too_many_columns", f"工作表 {ws.title} 第 {n} 行用到第 {len(row):,} 列"
+                                                           f"（上限 {MAX_COLUMNS:,} 列），未读取")
+                rows.append(tuple(_cell_text(v) for v in row) if row else _EMPTY)
+            out[ws.title] = rows
     finally:
         wb.close()
+    return out
 
 
-def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[list[str]]]]:
-    """table name -> (source label, rows incl. header)."""
+def _refusal(exc: InputRefused, file: str, table: str, expected: str) -> Problem:
+    return Problem(exc.code, file, table, None, None, None, expected, exc.reason)
+
+
+def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[list[str]] | None]]:
+    """table name -> (source label, rows incl. header; None when the file was refused)."""
     found: dict[str, tuple[str, list[list[str]]]] = {}
     if path.is_dir():
         files = sorted(path.iterdir())
@@ -282,12 +337,19 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
                 found[table] = (f.name, _read_csv_rows(f) if kind == ".csv" else _read_parquet_rows(f))
             except ImportError:
                 raise
+            except InputRefused as exc:
+                problems.append(_refusal(exc, f.name, table, "UTF-8（可带 BOM）或 GBK 编码的普通 CSV 文件，在限额之内"))
+                found[table] = (f.name, None)  # refused: one problem, not also "missing table"
             except Exception as exc:  # noqa: BLE001 - any unreadable file is a reported problem
                 expected = "UTF-8（可带 BOM）或 GBK 编码的 CSV 文件" if kind == ".csv" else "可以读取的 Parquet 文件"
                 problems.append(Problem(ProblemCode.UNREADABLE_FILE.value, f.name, table, None, None, None,
                                         expected, f"无法读取：{type(exc).__name__}: {exc}"))
     else:
-        for sheet, rows in _read_xlsx(path).items():
+        try:
+            sheets = _read_xlsx(path)
+        except InputRefused as exc:
+            raise DatasetError([_refusal(exc, path.name, "", "可以打开的 .xlsx 工作簿，在限额之内")], str(path)) from None
+        for sheet, rows in sheets.items():
             table = table_for_name(sheet)
             if table is not None and table not in found:
                 found[table] = (f"{path.name}:{sheet}", rows)
@@ -321,7 +383,6 @@ class _TableReader:
         self.problems.append(Problem(code.value, self.label, f"{self.spec.name}（{self.spec.zh}）", row, column, raw, expected, message))
 
     def read(self) -> pd.DataFrame | None:
-        from ._values import parse_number
 
         spec = self.spec
         rows = [r for r in self.rows]
@@ -331,15 +392,21 @@ class _TableReader:
             self.problem(ProblemCode.MISSING_COLUMN, None, None, None, "第一行是表头：" + "、".join(spec.names), "文件为空")
             return None
         header = rows[0]
+        if len(header) > MAX_COLUMNS:
+            self.problem(ProblemCode.TOO_MANY_COLUMNS, 1, None, f"{len(header):,} 列", f"表头不超过 {MAX_COLUMNS:,} 列",
+                         "表头列数过多，本表未读取")
+            return None
         hmap = header_map(spec)
         colmap: dict[int, str] = {}
         extra: dict[int, str] = {}
+        reserved = _reserved_columns(spec)
         for i, h in enumerate(header):
             if _blank(h):
                 continue
             name = hmap.get(norm_label(h))
             if name is None:
-                extra[i] = _clean(h)
+                extra[i] = _extra_name(_clean(h), reserved)
+                reserved.add(extra[i].casefold())
             elif name in colmap.values():
                 self.problem(ProblemCode.DUPLICATE_COLUMN, 1, _clean(h), None, "每列只出现一次", f"列 {name} 重复")
             else:
@@ -350,37 +417,46 @@ class _TableReader:
                          f"缺少必需列；表头为：{', '.join(_clean(h) for h in header if not _blank(h))}")
         if missing:
             return None
-        records = []
-        for offset, row in enumerate(rows[1:], start=2):
-            if all(_blank(c) for c in row):
-                continue
-            beyond = [(i, c) for i, c in enumerate(row) if i >= len(header) and not _blank(c)]
-            if beyond:
-                i, c = beyond[0]
-                self.problem(ProblemCode.EXTRA_CELLS, offset, f"第{i + 1}列（表头之外）", _clean(c),
-                             f"每行最多 {len(header)} 列（与表头对齐）", f"有 {len(beyond)} 个单元格在表头之外，无法归入任何列")
-            rec: dict[str, object] = {"source": self.label, "source_row": offset}
-            for i, name in colmap.items():
-                raw = row[i] if i < len(row) else ""
-                rec[name + "\x00raw"] = None if _blank(raw) else _clean(raw)
-            for i, name in extra.items():
-                rec[name] = None if i >= len(row) or _blank(row[i]) else _clean(row[i])
-            records.append(rec)
         out: dict[str, list] = {"source": [], "source_row": []}
-        raw_cols = {name: [] for name in spec.names}
-        for rec in records:
-            out["source"].append(rec["source"])
-            out["source_row"].append(rec["source_row"])
-            for name in spec.names:
-                raw_cols[name].append(rec.get(name + "\x00raw"))
+        raw_cols: dict[str, list] = {name: [] for name in spec.names}
+        extra_cols: dict[str, list] = {name: [] for name in extra.values()}
+        width = len(header)
+        targets = [(i, raw_cols[name], name) for i, name in colmap.items()]
+        targets += [(i, extra_cols[name], name) for i, name in extra.items()]
+        for offset, row in enumerate(rows[1:], start=2):
+            if not row:
+                continue
+            cells = [c.replace("\u3000", " ").strip() if c else "" for c in row]
+            if not any(cells):
+                continue
+            if len(cells) > width:
+                beyond = [(i, c) for i, c in enumerate(cells) if i >= width and c]
+                if beyond:
+                    i, c = beyond[0]
+                    self.problem(ProblemCode.EXTRA_CELLS, offset, f"第{i + 1}列（表头之外）", _shorten(c),
+                                 f"每行最多 {width} 列（与表头对齐）", f"有 {len(beyond)} 个单元格在表头之外，无法归入任何列")
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                cells = [self.too_long(c, offset, i, colmap, extra) for i, c in enumerate(cells)]
+            out["source"].append(self.label)
+            out["source_row"].append(offset)
+            n = len(cells)
+            for i, column, _ in targets:
+                column.append((cells[i] or None) if i < n else None)
+        for name in spec.names:
+            if name not in colmap.values():
+                raw_cols[name] = [None] * len(out["source_row"])
         frame: dict[str, object] = {}
         unit_factor: list[float] = []
         if "unit" in spec.names:
+            units: dict[str, float | None] = {}
             for r, raw in zip(out["source_row"], raw_cols["unit"]):
                 if raw is None:
                     unit_factor.append(1.0)
-                elif norm_label(raw) in UNIT_ALIASES:
-                    unit_factor.append(UNIT_ALIASES[norm_label(raw)])
+                    continue
+                if raw not in units:
+                    units[raw] = UNIT_ALIASES.get(norm_label(raw))
+                if units[raw] is not None:
+                    unit_factor.append(units[raw])
                 else:
                     unit_factor.append(float("nan"))
                     self.problem(ProblemCode.BAD_UNIT, r, "unit", raw, "万元 或 元", "无法识别的金额单位")
@@ -396,26 +472,28 @@ class _TableReader:
                 frame["unit_raw"] = pd.array(raws, dtype=STR)
             elif c.kind == "year":
                 vals = []
+                years: dict[str, int | None] = {}
                 for r, raw in zip(out["source_row"], raws):
-                    m = _YEAR_RE.match(raw) if raw is not None else None
-                    if raw is not None and not m:
-                        self.problem(ProblemCode.BAD_YEAR, r, c.name, raw, "四位年份，如 2021", "年度无法识别")
-                    vals.append(int(m.group(1)) if m else None)
+                    if raw is None:
+                        vals.append(None)
+                        continue
+                    if raw not in years:
+                        m = _YEAR_RE.match(raw)
+                        years[raw] = int(m.group(1)) if m else None
+                    if years[raw] is None:
+                        self.problem(ProblemCode.BAD_YEAR, r, c.name, _shorten(raw), "四位年份，如 2021", "年度无法识别")
+                    vals.append(years[raw])
                 frame[c.name] = pd.array(vals, dtype="Int64")
             else:  # money, count, number
                 vals = []
+                seen: dict[str | None, float | None] = {}  # raw text -> number, for values without a problem
                 for k, (r, raw) in enumerate(zip(out["source_row"], raws)):
-                    try:
-                        v = None if raw is not None and raw.strip() in PLACEHOLDERS else parse_number(raw)
-                    except ValueError:
-                        what = {"money": "金额（数字，单位万元或元）", "count": "人数（整数）", "number": "数字"}[c.kind]
-                        self.problem(ProblemCode.BAD_NUMBER, r, c.name, raw, what, "不是数字")
-                        v = None
-                    if v is not None and c.kind == "count" and float(v) != int(v):
-                        self.problem(ProblemCode.BAD_NUMBER, r, c.name, raw, "人数（整数）", "人数不是整数")
-                        v = None
-                    if v is not None and c.kind in ("money", "count") and v < 0:
-                        self.problem(ProblemCode.NEGATIVE_VALUE, r, c.name, raw, "不小于 0 的数", "出现负数")
+                    if raw in seen:
+                        v = seen[raw]
+                    else:
+                        v = self.number(raw, r, c)
+                        if v is not None or raw is None:
+                            seen[raw] = v
                     if v is not None and c.kind == "money":
                         v = round(v * unit_factor[k], 10) if unit_factor[k] == unit_factor[k] else None
                     vals.append(v)
@@ -424,9 +502,70 @@ class _TableReader:
         df = pd.DataFrame(frame)
         df.insert(0, "source_row", pd.array(out["source_row"], dtype="Int64"))
         df.insert(0, "source", pd.array(out["source"], dtype=STR))
-        for name in extra.values():
-            df[name] = pd.array([rec.get(name) for rec in records], dtype=STR)
+        if extra_cols:
+            df = pd.concat([df, pd.DataFrame({k: pd.array(v, dtype=STR) for k, v in extra_cols.items()})], axis=1)
         return df
+
+    def number(self, raw: str | None, r: int, c) -> float | None:
+        """The number in a money/count/number cell, or None with the row's problem recorded."""
+        from ._values import parse_number
+
+        if raw is None or raw.strip() in PLACEHOLDERS:
+            return None
+        what = {"money": "金额（数字，单位万元或元）", "count": "人数（整数）", "number": "数字"}[c.kind]
+        try:
+            v = parse_number(raw)
+        except ValueError:
+            self.problem(ProblemCode.BAD_NUMBER, r, c.name, _shorten(raw), what, "不是数字")
+            return None
+        if v is None:
+            return None
+        if abs(v) > MAX_ABS_NUMBER:
+            self.problem(ProblemCode.BAD_NUMBER, r, c.name, _shorten(raw), f"{what}，绝对值不超过 {MAX_ABS_NUMBER:.0e}",
+                         "数值过大（超出可计算的范围）")
+            return None
+        if c.kind == "count" and float(v) != int(v):
+            self.problem(ProblemCode.BAD_NUMBER, r, c.name, raw, "人数（整数）", "人数不是整数")
+            return None
+        if c.kind in ("money", "count") and v < 0:
+            self.problem(ProblemCode.NEGATIVE_VALUE, r, c.name, raw, "不小于 0 的数", "出现负数")
+        return v
+
+    def too_long(self, cell: str, offset: int, i: int, colmap: dict[int, str], extra: dict[int, str]) -> str:
+        """``cell``, or blank with a ``cell_too_long`` problem of this row when over :data:`MAX_CELL_CHARS`."""
+        if len(cell) <= MAX_CELL_CHARS:
+            return cell
+        column = colmap.get(i) or extra.get(i) or f"第{i + 1}列（表头之外）"
+        self.problem(ProblemCode.CELL_TOO_LONG, offset, column, _shorten(cell), f"不超过 {MAX_CELL_CHARS:,} 个字符",
+                     f"单元格过长（{len(cell):,} 个字符），未读取")
+        return ""
+
+
+def _shorten(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n] + f"…（共 {len(text):,} 个字符）"
+
+
+def _reserved_columns(spec: TableSpec) -> set[str]:
+    """Column names the loaded frame uses itself (contract, parsed, raw and provenance columns)."""
+    names = set(spec.names) | {"source", "source_row", "origin", "unit_raw"} | set(_EXTRA.get(spec.name, ()))
+    names |= {n + "_raw" for n in spec.names}
+    return {n.casefold() for n in names}
+
+
+def _extra_name(name: str, taken: set[str]) -> str:
+    """An extra column's name, made distinct when it is one the loader uses (``source`` → ``extra:source``).
+
+    >>> _extra_name("source", {"source"})
+    'extra:source'
+    >>> _extra_name("备注2", {"source"})
+    '备注2'
+    """
+    base = name if name.casefold() not in taken else f"extra:{name}"
+    candidate, n = base, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{base}~{n}"
+    return candidate
 
 
 def _empty_frame(spec: TableSpec) -> pd.DataFrame:
@@ -460,8 +599,8 @@ def _canonical_items(values: Iterable[object]) -> dict[str, str]:
 
 def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
     canon = _canonical_items([*df["item"], *df["parent"]])
-    items = [canon[i] if isinstance(i, str) else i for i in df["item"]]
-    parents_in = list(df["parent"])
+    items = [canon[i] if isinstance(i, str) else None for i in df["item"].tolist()]
+    parents_in = [p if isinstance(p, str) else None for p in df["parent"].tolist()]
     parents: list[str | None] = []
     present: dict[tuple[object, object], set[str]] = {}
     for d, y, i in zip(df["dept_id"], df["year"], items):
@@ -482,20 +621,24 @@ def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFra
     known = set(FINANCE_VOCABULARY)
     # per dept-year: its items, and item -> parent (the vocabulary's, overridden by the rows')
     chains: dict[tuple[object, object], dict[str, str | None]] = {}
-    for d, y, i, p in zip(df["dept_id"], df["year"], df["item"], df["parent"]):
+    by_key: dict[tuple[object, object], set[str]] = {}
+    dept_ids = df["dept_id"].tolist()
+    years = [None if pd.isna(y) else int(y) for y in df["year"].tolist()]
+    source_rows = df["source_row"].tolist()
+    for d, y, i, p in zip(dept_ids, years, items, parents):
         chain = chains.setdefault((d, y), {**FINANCE_VOCABULARY})
+        members = by_key.setdefault((d, y), set())
         if isinstance(i, str):
             chain[i] = p if isinstance(p, str) else None
-    by_key = df.groupby(["dept_id", "year"], dropna=False)["item"].agg(set).to_dict() if len(df) else {}
+            members.add(i)
     splits = []
-    for row in df.itertuples(index=False):
-        parent = row.parent
-        if isinstance(parent, str) and parent not in known and parent not in by_key.get((row.dept_id, row.year), set()):
+    for d, y, item, parent, r in zip(dept_ids, years, items, parents, source_rows):
+        if isinstance(parent, str) and parent not in known and parent not in by_key[(d, y)]:
             if reader is not None:
-                reader.problem(ProblemCode.UNKNOWN_PARENT, int(row.source_row), "parent", parent,
+                reader.problem(ProblemCode.UNKNOWN_PARENT, int(r), "parent", parent,
                                "词表中的科目或同一部门同一年度已有的科目", f"上级科目「{parent}」不存在")
-        chain = chains[(row.dept_id, row.year)]
-        splits.append(item_split(row.item, parent if isinstance(parent, str) else None, chain) if isinstance(row.item, str) else None)
+        splits.append(item_split(item, parent if isinstance(parent, str) else None, chains[(d, y)])
+                      if isinstance(item, str) else None)
     cols = ["source", "source_row", "dept_id", "year", "item", "parent"]
     df = df.assign(split=pd.array(splits, dtype=STR))
     if "unit_raw" not in df.columns:
@@ -651,6 +794,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
     problems: list[Problem] = []
     try:
         sources = _collect_sources(p, problems)
+    except DatasetError:
+        raise
     except Exception as exc:  # corrupt workbook, permission …
         raise DatasetError([Problem(ProblemCode.UNREADABLE_FILE.value, p.name, "", None, None, None,
                                     "可以打开的 .xlsx 工作簿", f"无法读取：{type(exc).__name__}: {exc}")], label) from exc
@@ -665,6 +810,9 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
             frames[name] = _empty_frame(spec)
             continue
         src_label, rows = sources[name]
+        if rows is None:
+            frames[name] = _empty_frame(spec)
+            continue
         reader = _TableReader(spec, src_label, rows, problems)
         readers[name] = reader
         df = reader.read()
@@ -711,17 +859,10 @@ def _split_projects(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` atomically: :func:`perfeval._export.write_bytes_atomic` (the one writer)."""
+    from ._export import write_bytes_atomic
+
+    write_bytes_atomic(path, data)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:

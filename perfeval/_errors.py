@@ -36,6 +36,12 @@ class ProblemCode(str, Enum):
     UNKNOWN_PARENT = "unknown_parent"
     BAD_DIRECTION = "bad_direction"
     EXTRA_CELLS = "extra_cells"
+    # limits on untrusted input (perfeval._limits, docs/security.md)
+    TOO_LARGE = "too_large"
+    TOO_MANY_COLUMNS = "too_many_columns"
+    CELL_TOO_LONG = "cell_too_long"
+    COMPRESSION_BOMB = "compression_bomb"
+    NOT_REGULAR_FILE = "not_regular_file"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ Every file is written atomically (temporary file in the same folder, then
 from __future__ import annotations
 
 import copy
+import glob
 import html as _html
 import os
 import re
@@ -358,15 +359,55 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
+    """Delete temporary files left in ``folder`` by a writer that was killed; the paths removed.
+
+    :func:`write_bytes_atomic` names its temporary file ``.<name>.<pid>.<random>.tmp``;
+    one whose process no longer runs is stale (a kill, even ``SIGKILL``, cannot
+    run cleanup code, so the next write in the same folder does it).
+    """
+    removed = []
+    pattern = f".{glob.escape(name[:40])}.*.tmp" if name else ".*.tmp"
+    try:
+        candidates = list(Path(folder).glob(pattern))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        m = re.fullmatch(r"\..*\.(\d+)\.[^.]+\.tmp", tmp.name)
+        if m is None or _pid_alive(int(m.group(1))):
+            continue
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
+
+
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file and :func:`os.replace`.
 
     A reader never sees a half-written file, and an interrupted write leaves the
-    previous file (if any) in place.
+    previous file (if any) in place. The file gets the mode the umask gives a
+    new file (like any program's output), not ``mkstemp``'s private 0600.
+    Temporary files a killed writer left beside ``path`` are removed first
+    (:func:`remove_stale_temp_files`). This is the one atomic writer: every
+    output (HTML, PDF, workbooks, notebooks, dataset and import CSVs) uses it.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temp_files(target.parent, target.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
@@ -512,6 +553,7 @@ __all__ = [
     "safe_filename",
     "unique_stems",
     "write_bytes_atomic",
+    "remove_stale_temp_files",
     "write_text_atomic",
     "write_notebook_atomic",
 ]

@@ -361,31 +361,29 @@ def _dask_reports(jobs: list[Job], scheduler: Any, timeout: int, kernel_name: st
 # --------------------------------------------------------------------------- import
 
 
-def _read_path(path: str, dept_id: str | None, year: int | None,
-               dept_name: str | None = None) -> tuple[str, Any]:
+def _read_path(path: str, options: dict[str, Any]) -> tuple[str, Any]:
     """Read one report; ``("ok", report)``, ``("error", reason)`` or ``("crash", reason)``."""
     from perfeval._import._model import ReportImportError
     from perfeval._import._read import read_report
 
     try:
-        return "ok", read_report(path, dept_id=dept_id, year=year, dept_name=dept_name)
+        return "ok", read_report(path, **options)
     except ReportImportError as exc:
         return "error", exc.reason
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
         return "crash", f"{type(exc).__name__}: {exc}"
 
 
-def _read_bytes(name: str, data: bytes, dept_id: str | None, year: int | None,
-                dept_name: str | None = None) -> tuple[str, Any]:
+def _read_bytes(name: str, data: bytes, options: dict[str, Any]) -> tuple[str, Any]:
     """Dask task: read a report shipped as bytes (written under its own name in a private folder)."""
     with tempfile.TemporaryDirectory(prefix="perfeval-import-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        return _read_path(str(path), dept_id, year, dept_name)
+        return _read_path(str(path), options)
 
 
 def read_reports(files: Sequence[Path], *, dept_id: str | None = None, year: int | None = None,
-                 dept_name: str | None = None, workers: int = 1, scheduler: Any = None, progress: bool = True) -> Iterator[tuple[Path, str, Any]]:
+                 dept_name: str | None = None, keep_personal_data: bool = False, workers: int = 1, scheduler: Any = None, progress: bool = True) -> Iterator[tuple[Path, str, Any]]:
     """Read report files, in parallel when asked; yields ``(file, status, report or reason)`` in file order.
 
     ``status`` is ``ok`` (a report), ``error`` (a :class:`ReportImportError`'s
@@ -393,20 +391,21 @@ def read_reports(files: Sequence[Path], *, dept_id: str | None = None, year: int
     the caller, one file after another, so the dataset is the same as a serial
     import's.
     """
+    options = {"dept_id": dept_id, "year": year, "dept_name": dept_name, "keep_personal_data": keep_personal_data}
     bar = _bar(len(files), "导入报告", "个", progress)
     try:
         if scheduler:
-            yield from _dask_read(files, dept_id, year, scheduler, bar, dept_name)
+            yield from _dask_read(files, options, scheduler, bar)
         elif workers > 1 and len(files) > 1:
             import multiprocessing
 
             with ProcessPoolExecutor(max_workers=min(workers, len(files)),
                                      mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = [pool.submit(_read_path, str(f), dept_id, year, dept_name) for f in files]
+                futures = [pool.submit(_read_path, str(f), options) for f in files]
                 yield from _in_order(files, futures, bar)
         else:
             for f in files:
-                status, value = _read_path(str(f), dept_id, year, dept_name)
+                status, value = _read_path(str(f), options)
                 if bar is not None:
                     bar.update(1)
                 yield f, status, value
@@ -426,8 +425,8 @@ def _in_order(files: Sequence[Path], futures: Sequence[Any], bar: Any) -> Iterat
         yield f, status, value
 
 
-def _dask_read(files: Sequence[Path], dept_id: str | None, year: int | None, scheduler: Any,
-               bar: Any, dept_name: str | None = None) -> Iterator[tuple[Path, str, Any]]:
+def _dask_read(files: Sequence[Path], options: dict[str, Any], scheduler: Any,
+               bar: Any) -> Iterator[tuple[Path, str, Any]]:
     client, owned = _client(scheduler)
     try:
         futures = []
@@ -435,9 +434,9 @@ def _dask_read(files: Sequence[Path], dept_id: str | None, year: int | None, sch
             try:
                 data = Path(f).read_bytes()
             except OSError:  # let the worker-free path report it the usual way
-                futures.append(client.submit(_read_path, str(f), dept_id, year, dept_name, pure=False))
+                futures.append(client.submit(_read_path, str(f), options, pure=False))
                 continue
-            futures.append(client.submit(_read_bytes, Path(f).name, data, dept_id, year, dept_name, pure=False))
+            futures.append(client.submit(_read_bytes, Path(f).name, data, options, pure=False))
         yield from _in_order(files, futures, bar)
     finally:
         if owned:

@@ -424,6 +424,8 @@ def _analyse(text: str, reference_unit: str | None, reference_value: float | Non
             op = _SUFFIX_MAP[s.group("w")]
 
     value = _to_float(chosen.num, chosen.sign)
+    if not math.isfinite(value):  # "1e309", a 400-digit number: not a usable measurement
+        return ("qualitative", None, None, None, False, False, None)
     unit = _canonical_unit(chosen.unit)
     inherited = False
     if unit is None and reference_unit:
@@ -585,14 +587,20 @@ def parse_number(text: object) -> float | None:
     if isinstance(text, bool):
         raise ValueError(f"无法识别为数字：{text!r}（应为纯数字，如 12.5 或 1,234.5；空白表示未知）")
     if isinstance(text, (int, float, Decimal)):
-        return float(text)
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"无法识别为数字：{text!r}（不是有限的数；应为纯数字，如 12.5 或 1,234.5）")
+        return value
     raw = text if isinstance(text, str) else str(text)
     s = number_text(raw)
     if s is None:
         if not raw.strip():
             return None
         raise ValueError(f"无法识别为数字：{raw!r}（应为纯数字，如 12.5 或 1,234.5；空白表示未知）")
-    return float(s)
+    value = float(s)
+    if not math.isfinite(value):  # "1e309", a 400-digit number
+        raise ValueError(f"无法识别为数字：{raw[:40]!r}{'…' if len(raw) > 40 else ''}（数值超出范围；应为纯数字，如 12.5 或 1,234.5）")
+    return value
 
 
 def number_text(text: str) -> str | None:

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 import os
+import io
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -155,30 +155,32 @@ def safe_sheet_name(name: object, taken: Iterable[str] = ()) -> str:
 
 @contextmanager
 def _atomic_workbook(path: str | os.PathLike[str]) -> Iterator[Workbook]:
-    """Open an xlsxwriter workbook that replaces ``path`` only when complete."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    """Open an xlsxwriter workbook that replaces ``path`` only when complete.
+
+    The workbook is built in memory and written with the one atomic writer
+    (:func:`perfeval._export.write_bytes_atomic`): a kill while it is built
+    leaves nothing in the output folder, the file gets the umask's mode, and a
+    temporary file left by a killed write is removed by the next one.
+    """
+    from perfeval._export import write_bytes_atomic
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {**WORKBOOK_OPTIONS, "in_memory": True})
+    wb.set_properties({"title": Path(path).stem, "author": "", "comments": "perfeval"})
+    wb.set_size(1600, 1000)
     try:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        wb.set_properties({"title": target.stem, "author": "", "comments": "perfeval"})
-        wb.set_size(1600, 1000)
-        try:
-            yield wb
-        finally:
-            # xlsxwriter writes everything at close(); close even on error so no
-            # file handle is left open, then drop the temporary file below.
-            if not getattr(wb, "fileclosed", False):
-                try:
-                    wb.close()
-                except Exception:  # pragma: no cover - the original error matters
-                    pass
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        yield wb
+    except BaseException:
+        # xlsxwriter writes everything at close(); close on error too so nothing stays open
+        if not getattr(wb, "fileclosed", False):
+            try:
+                wb.close()
+            except Exception:  # pragma: no cover - the original error matters
+                pass
+        raise
+    if not getattr(wb, "fileclosed", False):
+        wb.close()
+    write_bytes_atomic(path, buf.getvalue())
 
 
 # --------------------------------------------------------------------------- cell helpers

@@ -1,8 +1,9 @@
 """Batch import: many report files into one dataset folder, merged idempotently."""
 from __future__ import annotations
 
+import io
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from perfeval._import._layout import (
     CONTRACT_COLUMNS, ERROR, INFO, LOG_COLUMNS, PROVENANCE_COLUMNS, WARNING, ImportedReport,
 )
 from perfeval._import._model import ReportImportError
-from perfeval._import._read import SUPPORTED_EXTS
+from perfeval._import._read import SUPPORTED_EXTS, display_name
+from perfeval._limits import InputRefused, check_regular_file
+from perfeval._privacy import mask_text
 
 PROVENANCE_FILE = "provenance.csv"
 LOG_FILE = "import_log.csv"
@@ -74,23 +77,37 @@ class ImportSummary:
 
 
 def collect_files(paths: list[str | os.PathLike[str]]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
-    """Expand files and folders into report files (sorted), ignored names and missing paths."""
+    """Expand files and folders into report files (sorted), ignored names and refused paths.
+
+    Refused are paths that do not exist and files that are not regular files
+    (a FIFO, a device, a link to ``/dev/zero``): they are named with the reason
+    (and its code) and never opened.
+    """
     files: list[Path] = []
     ignored: list[str] = []
     missing: list[tuple[str, str]] = []
+
+    def take(f: Path) -> None:
+        try:
+            check_regular_file(f)
+        except InputRefused as exc:
+            missing.append((str(f), f"{exc.reason}（{exc.code}）"))
+            return
+        files.append(f)
+
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts):
+                if any(part.startswith(".") for part in rel.parts) or f.is_dir():
                     continue
                 if f.name.startswith("~$") or f.suffix.lower() not in SUPPORTED_EXTS:
                     ignored.append(str(f))
                     continue
-                files.append(f)
-        elif p.is_file():
-            files.append(p)
+                take(f)
+        elif p.exists() or p.is_symlink():
+            take(p)
         else:
             missing.append((str(p), "文件或文件夹不存在"))
     seen: set[Path] = set()
@@ -143,16 +160,65 @@ def _same_project(df: pd.DataFrame, project: str) -> pd.Series:
     return df["project"].fillna("") == project
 
 
-def _write_atomic(df: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+STAGING_DIR = ".perfeval-staging"
+COMMIT_MARK = "COMMIT"
+
+
+def _staging(out_dir: Path) -> Path:
+    return out_dir / STAGING_DIR
+
+
+def recover(out_dir: str | os.PathLike[str]) -> str | None:
+    """Finish or undo an import that was killed while writing ``out_dir``; what was done (Chinese) or None.
+
+    A batch writes every table into ``out_dir/.perfeval-staging/``, then writes
+    the ``COMMIT`` mark listing them, then renames each into place. A staging
+    folder with the mark is a committed batch: its remaining files are moved in
+    (roll forward). Without the mark nothing had been replaced yet: it is
+    deleted (roll back).
+    """
+    staging = _staging(Path(out_dir))
+    if not staging.is_dir():
+        return None
+    mark = staging / COMMIT_MARK
+    if mark.is_file():
+        names = [n for n in mark.read_text(encoding="utf-8").splitlines() if n and "/" not in n and n != COMMIT_MARK]
+        for name in names:
+            if (staging / name).is_file():
+                os.replace(staging / name, Path(out_dir) / name)
+        shutil.rmtree(staging, ignore_errors=True)
+        return "上次导入在写入时中断，已按其提交记录完成写入"
+    shutil.rmtree(staging, ignore_errors=True)
+    return "上次导入在写入时中断（尚未提交），已丢弃其未完成的文件，数据集保持导入前的状态"
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def commit(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (name -> bytes) into ``out_dir`` all together (see :func:`recover`).
+
+    Each file is written into the staging folder with :func:`write_bytes_atomic`
+    (mode from the umask, like every export), the ``COMMIT`` mark is written
+    last, then the files are renamed into place and the staging folder removed.
+    A kill before the mark leaves the dataset as it was; after it, the next
+    import (or :func:`recover`) finishes the swap.
+    """
+    from perfeval._export import write_bytes_atomic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
+    staging = _staging(out_dir)
+    staging.mkdir()
+    for name, data in files.items():
+        write_bytes_atomic(staging / name, data)
+    write_bytes_atomic(staging / COMMIT_MARK, "\n".join(files).encode("utf-8") + b"\n")
+    for name in files:
+        os.replace(staging / name, out_dir / name)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 class _State:
@@ -314,22 +380,25 @@ class _State:
 
     # -- writing -------------------------------------------------------------
     def write(self) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        """Commit every table, the provenance and the log together (:func:`commit`)."""
+        files: dict[str, bytes] = {}
         for name, cols in CONTRACT_COLUMNS.items():
             df = _blank(self.tables[name])
             # an optional column the folder's file did not have stays out while nothing fills it
             keep = [c for c in cols if not (c in self.absent[name] and not df[c].astype(bool).any())]
-            _write_atomic(df[keep], self.out_dir / f"{name}.csv")
+            files[f"{name}.csv"] = _csv_bytes(df[keep])
         prov = _blank(self.prov)
         keep = [c for c in PROVENANCE_COLUMNS if not (c in self.prov_absent and not prov[c].astype(bool).any())]
-        _write_atomic(prov[keep], self.out_dir / PROVENANCE_FILE)
+        files[PROVENANCE_FILE] = _csv_bytes(prov[keep])
         log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
-        _write_atomic(_blank(log)[LOG_COLUMNS].drop_duplicates(), self.out_dir / LOG_FILE)
+        files[LOG_FILE] = _csv_bytes(_blank(log)[LOG_COLUMNS].drop_duplicates())
+        commit(self.out_dir, files)
 
 
 def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str], out_dir: str | os.PathLike[str],
                    dept_id: str | None = None, year: int | None = None, progress: bool = True,
-                   dept_name: str | None = None, jobs: int = 1, scheduler: str | None = None) -> ImportSummary:
+                   dept_name: str | None = None, keep_personal_data: bool = False, jobs: int = 1,
+                   scheduler: str | None = None) -> ImportSummary:
     """Import report files and folders into a dataset folder.
 
     Each file is read with :func:`read_report`; a file that cannot be read is
@@ -337,7 +406,9 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     UTF-8), ``provenance.csv`` and ``import_log.csv`` are written atomically into
     ``out_dir``, merging with what is there: a department-year coming again from
     the same file (same name or same content) replaces itself; from another file
-    it is a conflict and the existing data is kept.
+    it is a conflict and the existing data is kept. The batch commits all its
+    files together: a batch killed while writing leaves the dataset as it was,
+    or is completed by the next import (:func:`recover`).
 
     Parameters
     ----------
@@ -354,6 +425,10 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         Read the files in ``jobs`` worker processes, or on the dask cluster at
         ``scheduler`` (:func:`perfeval._parallel.read_reports`); merging stays
         serial, in file order, so the dataset is the same.
+    keep_personal_data : bool
+        Keep phone numbers, ID-card numbers, e-mails and contact names as
+        written (default: masked in the tables, provenance, log, file names and
+        this summary; ``docs/security.md``).
 
     Returns
     -------
@@ -372,29 +447,42 @@ def import_reports(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ReportImportError(str(out), "输出位置是一个文件，不是文件夹")
+    recovered = recover(out) if out.is_dir() else None
     files, ignored, missing = collect_files(list(paths))
-    summary = ImportSummary(out_dir=out, ignored=ignored)
+
+    def shown(path: str | os.PathLike[str]) -> str:
+        text = os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+        return text if keep_personal_data else mask_text(text)
+
+    def reason_of(text: str) -> str:
+        return text if keep_personal_data else mask_text(text)
+
+    summary = ImportSummary(out_dir=out, ignored=[shown(x) for x in ignored])
     state = _State(out)
+    if recovered:
+        state._note(WARNING, "", "数据集", "", recovered)
     for name, why in missing:
-        summary.failed.append((name, why))
-        state.fail(Path(name).name, why)
-    for f, status, rep in read_reports(files, dept_id=dept_id, year=year, dept_name=dept_name, workers=jobs,
+        summary.failed.append((shown(name), why))
+        state.fail(shown(Path(name).name), why)
+    for f, status, rep in read_reports(files, dept_id=dept_id, year=year, dept_name=dept_name,
+                                       keep_personal_data=keep_personal_data, workers=jobs,
                                        scheduler=scheduler, progress=progress):
+        label = shown(display_name(f))
         if status != "ok":
-            reason = rep if status == "error" else f"内部错误（{rep}），请将此文件反馈给维护者"
-            summary.failed.append((str(f), reason))
-            state.fail(f.name, reason)
+            reason = reason_of(rep if status == "error" else f"内部错误（{rep}），请将此文件反馈给维护者")
+            summary.failed.append((shown(f), reason))
+            state.fail(label, reason)
             continue
         if dept_id is None:
             rep = state.match_department(rep)
         why = state.conflict(rep)
         if why is not None:
-            summary.conflicts.append((str(f), why))
-            state.fail(f.name, "冲突：" + why)
+            summary.conflicts.append((shown(f), why))
+            state.fail(label, "冲突：" + why)
             continue
         state.merge(rep)
-        summary.imported.append(str(f))
+        summary.imported.append(shown(f))
         if rep.has_warnings:
-            summary.with_warnings.append(str(f))
+            summary.with_warnings.append(shown(f))
     state.write()
     return summary

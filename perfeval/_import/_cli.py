@@ -1,4 +1,4 @@
-"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y]``.
+"""``perfeval import FILE_OR_FOLDER... -o DATASET_DIR [--dept-id ID] [--year Y] [--keep-personal-data]``.
 
 Errors are :class:`perfeval._errors.PerfevalError` subclasses; the ``perfeval`` command's
 one boundary (:func:`perfeval.cli.main`) prints them and sets the exit code.
@@ -26,6 +26,8 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     from perfeval._parallel import parallel_options
 
     parallel_options(p, what="读取报告")
+    p.add_argument("--keep-personal-data", action="store_true",
+                   help="保留报告中的个人信息（电话、身份证号、电子邮箱、联系人姓名）；默认以 * 遮盖")
     p.set_defaults(func=run_import, handler=run_import)
     return p
 
@@ -52,8 +54,8 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError(f"输出位置 {out} 不是文件夹")
     try:
         summary = import_reports(args.paths, out, dept_id=args.dept_id, year=args.year, progress=not args.no_progress,
-                                 dept_name=args.dept_name, jobs=args.jobs,
-                                 scheduler=args.scheduler)  # ReportImportError: exit code 1
+                                 dept_name=args.dept_name, keep_personal_data=args.keep_personal_data,
+                                 jobs=args.jobs, scheduler=args.scheduler)  # ReportImportError: exit code 1
     except RuntimeError as exc:  # the dask scheduler cannot be reached
         raise DataError(str(exc)) from exc
     print(summary)

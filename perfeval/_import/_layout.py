@@ -161,8 +161,16 @@ def level1_label(text: str) -> tuple[str, str | None]:
     return lvl, (m.group(1) if m else None)
 
 
-def _is_personal(key: str) -> bool:
-    return any(p in key for p in PERSONAL)
+
+
+#: a personal-data *label* (电话 as a field name, not inside "12345热线电话办结率")
+_PERSONAL_LABEL = re.compile("(?:" + "|".join(PERSONAL) + r")(?:号码)?(?=$|[:(（)）\d*]|签字|签名)")
+
+
+def _is_personal(key: str, head_only: bool = False) -> bool:
+    """``key`` holds a personal-data label (``head_only``: near its start, as a table cell that *is* the field)."""
+    m = _PERSONAL_LABEL.search(key)
+    return m is not None and (not head_only or m.start() <= 6)
 
 
 _YEAR_HEAD = re.compile(r"^\d{4}年度?")
@@ -508,7 +516,7 @@ class _Interpreter:
         k = norm(text)
         if _is_personal(k):
             # keep what precedes the personal part (e.g. a 填报单位 on the same line)
-            cut = min(k.find(w) for w in PERSONAL if w in k)
+            cut = _PERSONAL_LABEL.search(k).start()
             head = ""
             count = 0
             for ch in text:
@@ -563,7 +571,7 @@ class _Interpreter:
 
     def row(self, grid: Grid, row: tuple[Cell, ...]) -> None:
         keys = [c.key for c in row]
-        if any(_is_personal(k) for k in keys):
+        if any(_is_personal(k, head_only=True) for k in keys):
             for c in row:
                 self.consume(grid, c)
             self.personal_skipped += 1

@@ -22,15 +22,16 @@ class ReportImportError(PerfevalError):
     readable report never raise: they go to :attr:`ImportedReport.log`.
     """
 
-    def __init__(self, file: str, reason: str) -> None:
+    def __init__(self, file: str, reason: str, code: str = "unreadable_file") -> None:
         self.file = file
         self.reason = reason
+        #: stable code: ``unreadable_file``, or a limit's (``too_large``, ``compression_bomb``, ``not_regular_file``)
+        self.code = code
         super().__init__(f"无法导入 {file}：{reason}")
 
 
 _WS = re.compile(r"\s+")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 def norm(text: str) -> str:
@@ -55,12 +56,14 @@ def clean(text: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask mobile phone numbers (personal data) in text bound for an output file.
+    """Mask personal data in text bound for an output file (:func:`perfeval._privacy.mask_text`).
 
     >>> scrub("电话13787340508")
     '电话***********'
     """
-    return _MOBILE.sub(lambda m: "*" * len(m.group(0)), text or "")
+    from perfeval._privacy import mask_text
+
+    return mask_text(text or "")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from perfeval._import._layout import ImportedReport, interpret
 from perfeval._import._model import Document, ReportImportError
+from perfeval._limits import (
+    MAX_REPORT_BYTES, MAX_REPORT_UNCOMPRESSED, MAX_REPORT_XML, InputRefused, check_archive, read_limited,
+    scan_report_sheets,
+)
 from perfeval._markup import defang_html
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -165,17 +169,7 @@ def parse_bytes(data: bytes, file: str) -> Document:
     if not data.strip():
         raise ReportImportError(file, "文件为空")
     if data.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            raise ReportImportError(file, "文件已损坏或不完整（无法解压，可能下载或复制时被截断）") from None
-        if "word/document.xml" in names:
-            kind = "docx"
-        elif "xl/workbook.xml" in names:
-            kind = "xlsx"
-        else:
-            raise ReportImportError(file, "压缩包中既没有 Word 文档也没有 Excel 工作簿，不是可识别的报告文件")
+        kind = _check_zip(data, file)
         try:
             doc = parse_docx(data, file) if kind == "docx" else parse_xlsx(data, file)
         except ReportImportError:
@@ -205,11 +199,38 @@ def parse_bytes(data: bytes, file: str) -> Document:
     return parse_text(text, file)
 
 
+def refused(file: str, exc: InputRefused) -> ReportImportError:
+    """The per-file import error for a limit refusal (its code kept, and named in the reason)."""
+    return ReportImportError(file, f"{exc.reason}（{exc.code}）", code=exc.code)
+
+
+def _check_zip(data: bytes, file: str) -> str:
+    """Check an Office archive against the limits before any parser opens it; ``docx`` or ``xlsx``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "word/document.xml" in names:
+                kind = "docx"
+            elif "xl/workbook.xml" in names:
+                kind = "xlsx"
+            else:
+                raise ReportImportError(file, "压缩包中既没有 Word 文档也没有 Excel 工作簿，不是可识别的报告文件")
+            check_archive(zf, MAX_REPORT_UNCOMPRESSED, MAX_REPORT_XML)
+            if kind == "xlsx":
+                scan_report_sheets(zf)
+    except InputRefused as exc:
+        raise refused(file, exc) from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
+        raise ReportImportError(file, "文件已损坏或不完整（无法解压，可能下载或复制时被截断）") from None
+    return kind
+
+
 def parse_bytes_converted(data: bytes, file: str, kind: str) -> Document:
-    """Parse the output of a LibreOffice conversion."""
+    """Parse the output of a LibreOffice conversion (checked against the same limits first)."""
     from perfeval._import._docx import parse_docx
     from perfeval._import._xlsxin import parse_xlsx
 
+    _check_zip(data, file)
     try:
         return parse_docx(data, file) if kind == "docx" else parse_xlsx(data, file)
     except Exception as exc:  # noqa: BLE001
@@ -217,7 +238,7 @@ def parse_bytes_converted(data: bytes, file: str, kind: str) -> Document:
 
 
 def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: int | None = None,
-                dept_name: str | None = None) -> ImportedReport:
+                dept_name: str | None = None, keep_personal_data: bool = False) -> ImportedReport:
     """Read one department's report (.docx, exported text, .xlsx, or legacy .doc/.wps).
 
     Parameters
@@ -233,6 +254,10 @@ def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: 
     dept_name : str, optional
         The department's name when the report names none (else the file's
         stem is used; either way the import log says so).
+    keep_personal_data : bool
+        Keep phone numbers, ID-card numbers, e-mails and contact names as
+        written; by default they are masked (``*``) in every table, the
+        provenance, the log and the recorded file name (``docs/security.md``).
 
     Returns
     -------
@@ -242,8 +267,9 @@ def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: 
     Raises
     ------
     ReportImportError
-        The file is missing, empty, corrupt, truncated, encrypted, mis-named, of
-        an unsupported type, needs LibreOffice that is not installed, or holds no
+        The file is missing, not a regular file (FIFO, device), over a limit
+        (size, compression ratio, sheet size: ``.code``), empty, corrupt,
+        truncated, encrypted, mis-named, of an unsupported type, needs LibreOffice that is not installed, or holds no
         recognisable report content; the Chinese message names file and reason.
 
     Examples
@@ -254,14 +280,32 @@ def read_report(path: str | os.PathLike[str], dept_id: str | None = None, year: 
     '19'
     """
     p = Path(path)
-    file = p.name or str(p)
+    file = display_name(p)
     if not p.exists():
         raise ReportImportError(str(p), "文件不存在")
     if p.is_dir():
         raise ReportImportError(str(p), "这是文件夹，不是文件（批量导入请用 import_reports）")
     try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ReportImportError(file, f"无法读取文件（{exc.strerror or exc}）") from None
+        data = read_limited(p, MAX_REPORT_BYTES)
+    except InputRefused as exc:
+        raise refused(file, exc) from None
     doc = parse_bytes(data, file)
-    return interpret(doc, hashlib.sha1(data).hexdigest(), dept_id=dept_id, year=year, dept_name=dept_name)
+    rep = interpret(doc, hashlib.sha1(data).hexdigest(), dept_id=dept_id, year=year, dept_name=dept_name)
+    return rep if keep_personal_data else mask_report(rep)
+
+
+def display_name(p: Path) -> str:
+    """The file name as recorded (undecodable bytes of a non-UTF-8 name shown as ``\\xNN``)."""
+    name = p.name or str(p)
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def mask_report(rep: ImportedReport) -> ImportedReport:
+    """The report with personal data masked in every table, the provenance, the log and the file name."""
+    from dataclasses import replace
+
+    from perfeval._privacy import mask_frame, mask_text
+
+    return replace(rep, file=mask_text(rep.file), name=mask_text(rep.name),
+                   tables={k: mask_frame(v) for k, v in rep.tables.items()},
+                   provenance=mask_frame(rep.provenance), log=mask_frame(rep.log))
