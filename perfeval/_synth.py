@@ -361,7 +361,8 @@ def _make_item(rng: random.Random, tpl: tuple[str, str, str, str], weight: float
     if kind == "deadline":
         m = rng.randint(3, 11)
         target = rng.choice((f"{m}月前", f"{m}月底前"))
-        return _Item(level1, level2, name, kind, target, f"{m}月", w, w, w, t_value=float(m), unit="月")
+        done = m - 1 if target == f"{m}月前" else m  # "9月前" is before September begins: done in August
+        return _Item(level1, level2, name, kind, target, f"{done}月", w, w, w, t_value=float(m), unit="月")
     if kind == "qual_time":
         return _Item(level1, level2, name, kind, "按时完成", "按时完成", w, w, w, direction=rng.choice(("", "定性")))
     # qualitative

@@ -408,6 +408,10 @@ def _analyse(text: str, reference_unit: str | None, reference_value: float | Non
         return ("qualitative", None, None, None, False, False, None)
 
     date = _date(t)
+    if date is None and reference_unit == DATE_UNIT:  # "8月" achieved against a deadline: done in August
+        bare = re.fullmatch(r"(\d{1,2})月", t)
+        if bare is not None and 1 <= int(bare.group(1)) <= 12:
+            date = (None, float(int(bare.group(1)) * 100 + 31))
     if date is not None:
         return ("quantitative", date[0], date[1], DATE_UNIT, False, False, None)
     cands = _candidates(t)
