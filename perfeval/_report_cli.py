@@ -19,13 +19,15 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfeval import _paths
 from perfeval._errors import EXIT_DATA as EXIT_FAILED
 from perfeval._errors import EXIT_OK, EXIT_USAGE, DataError, PerfevalError, UsageError, report_error
 from perfeval._export import safe_filename, unique_stems
-from perfeval._run import Job, RunResult, run_notebooks
+
+if TYPE_CHECKING:  # the runner (nbformat, jsonschema) is imported when a report is run, not to parse argv
+    from perfeval._run import Job, RunResult
 
 #: Formats ``--to`` accepts (the executed ``.ipynb`` is always written).
 FORMATS: tuple[str, ...] = ("html", "pdf", "xlsx", "ipynb")
@@ -204,7 +206,8 @@ def _select_depts(ds: Any, requested: Sequence[str] | None) -> list[str]:
 
 
 def _run(jobs: list[Job], tally: _Tally, progress: bool, args: argparse.Namespace | None = None) -> None:
-    from perfeval._parallel import check_parallel_args
+    from perfeval._cliargs import check_parallel_args
+    from perfeval._run import run_notebooks
 
     workers, scheduler = getattr(args, "jobs", 1), getattr(args, "scheduler", None)
     problem = check_parallel_args(workers, scheduler)
@@ -223,6 +226,7 @@ def _run(jobs: list[Job], tally: _Tally, progress: bool, args: argparse.Namespac
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Run ``01_department_report`` for each selected department."""
+    from perfeval._run import Job
     formats = parse_formats(args.to)
     dataset = _dataset_param(args.dataset)
     framework = _framework_param(args.framework)
@@ -279,6 +283,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``02_compare_departments`` for one year."""
+    from perfeval._run import Job
     formats = parse_formats(args.to)
     dataset = _dataset_param(args.dataset)
     framework = _framework_param(args.framework)
@@ -317,6 +322,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_trends(args: argparse.Namespace) -> int:
     """Run ``03_trends`` over all years."""
+    from perfeval._run import Job
     formats = parse_formats(args.to)
     if "xlsx" in formats:
         raise ReportUsageError("trends 不支持 --to xlsx（可选：html、pdf）")
@@ -383,7 +389,7 @@ def _options(p: argparse.ArgumentParser, *, dept: bool, year: bool, to_default: 
     p.add_argument("--framework", metavar="NAME|FILE", default=None, help="评分框架：内置名称或 TOML 文件（默认按数据集所用框架）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
     if parallel:
-        from perfeval._parallel import parallel_options
+        from perfeval._cliargs import parallel_options
 
         parallel_options(p)
 

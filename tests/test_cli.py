@@ -476,3 +476,11 @@ def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["metrics", "--dept", "hyx-wxb"]) == 0  # `perfeval metrics | head`
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_parsing_the_command_line_does_not_import_the_notebook_runner():
+    """`perfeval check` must not pay for nbformat/jsonschema (seconds to import) it never uses."""
+    code = ("import sys; from perfeval import cli; cli.build_parser(); "
+            "print(sorted(m for m in ('nbformat', 'jsonschema', 'perfeval._run', 'distributed') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -23,7 +23,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("--dept-name", default=None, help="报告中未写明部门时使用的部门名称（默认用文件名，并记入导入日志）")
     p.add_argument("--year", type=int, default=None, help="年度（默认从标题“（2021年度）”、文件名或正文读取）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
-    from perfeval._parallel import parallel_options
+    from perfeval._cliargs import parallel_options
 
     parallel_options(p, what="读取报告")
     p.add_argument("--keep-personal-data", action="store_true",
@@ -36,7 +36,7 @@ def run_import(args: argparse.Namespace) -> int:
     """Run the import; exit code 0 (all imported), 1 (a file failed or conflicted), 2 (bad usage)."""
     from perfeval._errors import DataError, UsageError
     from perfeval._import._batch import import_reports
-    from perfeval._parallel import check_parallel_args
+    from perfeval._cliargs import check_parallel_args
 
     problem = check_parallel_args(args.jobs, args.scheduler)
     if problem:
