@@ -15,6 +15,22 @@ settings.register_profile("perfeval", deadline=None)
 settings.load_profile("perfeval")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The fast loop (``pytest -m "not e2e"``) runs on every core when pytest-xdist is installed.
+
+    Only when the marker expression is exactly ``not e2e`` and no ``-n``/``-p no:xdist``
+    was given: the full suite stays serial (its notebooks, clusters and browsers each use
+    both cores already). ``-n 0`` runs the fast loop serially.
+    """
+    if getattr(config, "workerinput", None) is not None:  # an xdist worker
+        return
+    if not config.pluginmanager.hasplugin("xdist") or getattr(config.option, "numprocesses", 0) is not None:
+        return
+    if (config.option.markexpr or "").strip() == "not e2e":
+        config.option.numprocesses = "auto"  # resolved by xdist to the number of CPUs
+
+
 def write_tables(folder: Path, tables: dict[str, list[dict[str, object]]], *, encoding: str = "utf-8",
                  headers: dict[str, list[str]] | None = None) -> Path:
     """Write ``{table: [row dicts]}`` as a CSV dataset folder; returns the folder."""
