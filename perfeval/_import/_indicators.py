@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from perfeval._import._model import Cell, Grid, clean, norm
 
 from perfeval._import._labels import (
-    DASHES, DIRECTIONS, GOAL_HEAD_PREFIXES, GRADE_LABELS, HEAD_SCORE, IND_HEADS, IND_IGNORED, INFO,
+    DASHES, DIRECTIONS, _fmt_decimal, GOAL_HEAD_PREFIXES, GRADE_LABELS, HEAD_SCORE, IND_HEADS, IND_IGNORED, INFO,
     is_placeholder, level1_label, P_FUNDS, _PAREN_TAIL, RESULT_HEADS, split_numbered, STRUCTURAL,
     _structural, to_decimal, TOTAL_LABELS, WARNING,
 )
@@ -231,6 +231,17 @@ def infer_framework(it: _Interpreter) -> str:
                                       f"评价框架留空；复核时按默认框架，必要时在 evaluations.framework 中指定")
         return ""
     fid = sorted(ranked)[0][-1]
-    it.note(INFO, "绩效指标", shown, f"一级指标（{shown}）对应评分框架 {fid}")
+    fw = load_framework(fid)
+    it.note(INFO, "绩效指标", shown, f"一级指标（{shown}）对应评分框架 {fid}（{fw.name}）")
+    # the weights the report declares per level-1 category against the framework's
+    declared = {level1_label(k)[0]: to_decimal(v.value) for k, v in it.level_weights.items()}
+    differ = []
+    for c in fw.categories:
+        keys = (level1_label(n)[0] for n in (c.name, *c.aliases))
+        own = next((declared[k] for k in keys if declared.get(k) is not None), None)
+        if own is not None and float(own) != float(c.weight):
+            differ.append(f"{c.name} 报告{_fmt_decimal(own)}分、框架{c.weight:g}分")
+    if differ:
+        it.note(INFO, "绩效指标", shown, f"一级指标分值与评分框架 {fid} 不同：{'；'.join(differ)}")
     return fid
 
