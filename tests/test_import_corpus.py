@@ -170,4 +170,5 @@ def test_table_weights_differing_from_the_framework_are_logged():
     assert rep.tables["evaluations"]["framework"].tolist() == ["decision_process_2020"]
     assert rep.level_weights == {"项目决策": 10, "项目管理": 25, "项目产出": 30, "项目效益": 35}
     msgs = " ".join(rep.log["message"])
+    assert "一级指标（项目产出 30分、项目决策 10分、项目效益 35分、项目管理 25分）对应评分框架 decision_process_2020" in msgs
     assert "一级指标分值与评分框架 decision_process_2020 不同：过程 报告25分、框架20分；效益 报告35分、框架40分" in msgs

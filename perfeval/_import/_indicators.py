@@ -226,16 +226,18 @@ def infer_framework(it: _Interpreter) -> str:
         same_exec = exec_weight is not None and float(exec_weight) == float(fw.execution.weight)
         ranked.append((not same_exec, unused, fid != DEFAULT_FRAMEWORK, fid))
     shown = "、".join(sorted(levels))
+    # the weights the report declares per level-1 category (``产出指标(50分)``, a 分值 column per level)
+    declared = {level1_label(k)[0]: to_decimal(v.value) for k, v in it.level_weights.items()}
+    with_weights = "、".join(f"{lv} {_fmt_decimal(declared[lv])}分" if declared.get(lv) is not None else lv
+                             for lv in sorted(levels))
     if not ranked:
-        it.note(INFO, "绩效指标", shown, f"一级指标（{shown}）不属于已有的评分框架（{'、'.join(list_frameworks())}），"
+        it.note(INFO, "绩效指标", shown, f"一级指标（{with_weights}）不属于已有的评分框架（{'、'.join(list_frameworks())}），"
                                       f"评价框架留空；复核时按默认框架，必要时在 evaluations.framework 中指定")
         return ""
     fid = sorted(ranked)[0][-1]
     fw = load_framework(fid)
-    it.note(INFO, "绩效指标", shown, f"一级指标（{shown}）对应评分框架 {fid}（{fw.name}）")
-    # the weights the report declares per level-1 category against the framework's
-    declared = {level1_label(k)[0]: to_decimal(v.value) for k, v in it.level_weights.items()}
-    differ = []
+    it.note(INFO, "绩效指标", shown, f"一级指标（{with_weights}）对应评分框架 {fid}（{fw.name}）")
+    differ = []  # the declared weights against the framework's
     for c in fw.categories:
         keys = (level1_label(n)[0] for n in (c.name, *c.aliases))
         own = next((declared[k] for k in keys if declared.get(k) is not None), None)
