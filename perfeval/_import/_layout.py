@@ -19,15 +19,11 @@ interpreter's dispatch, :func:`interpret` and the writing of the contract tables
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 
 from perfeval._import._model import Cell, Document, Grid, Paragraph, ReportImportError, clean, norm, scrub
-from perfeval._vocab import FINANCE_VOCABULARY, default_parent, item_split
 from perfeval._import._funds import FundsMixin
 from perfeval._import._indicators import DEFAULT_FRAMEWORK, IndicatorsMixin, infer_framework
 from perfeval._import._labels import (
@@ -38,7 +34,8 @@ from perfeval._import._labels import (
     _who_key, WHO_LABELS, _YEAR_HEAD,
 )
 from perfeval._import._report import ImportedReport, _cell_loc, _FinRow, _Loc, _Val
-from perfeval._import._who import _REPORT_WORDS, WhoMixin, dept_slug, split_region
+from perfeval._import._who import WhoMixin, dept_slug, resolve_department, resolve_year
+from perfeval._vocab import FINANCE_VOCABULARY, default_parent, item_split
 
 # what the rest of the package (and its tests) import from here
 from perfeval._import._labels import ERROR, canonical_finance, is_placeholder, level1_label, split_numbered  # noqa: F401,E501
@@ -322,61 +319,8 @@ def interpret(doc: Document, sha1: str, dept_id: str | None = None, year: int | 
     if not has_facts:
         raise ReportImportError(doc.file, "未找到可识别的报告内容（附件1-1 基础数据表、附件1-2 自评表或正文中的资金数据）")
 
-    stem_key = norm(Path(doc.file).stem)
-    # ---- year ----
-    found_year: int | None = None
-    if it.year_strong:
-        found_year = it.year_strong[0][0]
-    else:
-        m = re.search(r"(20\d{2})", stem_key)
-        if m:
-            found_year = int(m.group(1))
-        elif it.year_weak:
-            found_year = it.year_weak[0]
-        else:
-            years = Counter(int(m.group(1)) for p in it.narrative for m in re.finditer(r"(20\d{2})年", norm(p.text)))
-            if years:
-                found_year = years.most_common(1)[0][0]
-    if year is not None:
-        if found_year is not None and found_year != year:
-            it.note(WARNING, "年度", str(found_year), f"报告所写年度 {found_year} 与指定的 --year {year} 不同，按指定年度导入")
-        final_year = year
-    elif found_year is None:
-        raise ReportImportError(doc.file, "无法确定年度（标题、表头与文件名中均未写明），请用 --year 指定")
-    else:
-        final_year = found_year
-    # ---- department (and project) ----
-    project = it.who["project"][0][0] if it.who.get("project") else ""
-    roles = ("supervisor", "unit", "implementer") if project else ("unit", "supervisor")
-    fill = next((it.who[r][0][0] for r in roles if it.who.get(r)), "")
-    region, name, full_name = "", "", ""
-    for title, _ in it.titles:
-        r, rest = split_region(re.sub(r"\d{4}年度?", "", title))
-        region = region or r
-        name = name or rest
-    if fill:
-        r, rest = split_region(norm(fill))
-        region = r or region
-        name = rest or name
-        full_name = fill if r else ""
-    if project and it.who.get("implementer"):
-        impl = it.who["implementer"][0]
-        it.note(INFO, impl[1], impl[0], f"实施单位「{impl[0]}」；项目按主管部门「{fill}」归属")
-    stem = Path(doc.file).stem
-    if not name and dept_name:
-        r, rest = split_region(norm(dept_name))
-        region, name = region or r, rest or dept_name
-        it.note(WARNING, "部门", dept_name, f"报告中未写明部门，按 --dept-name 指定的「{dept_name}」导入")
-    if not name or not region:
-        cleaned = _REPORT_WORDS.sub(" ", unicodedata.normalize("NFKC", stem)).strip()
-        cleaned = cleaned.split()[0] if cleaned.split() else ""
-        r, rest = split_region(cleaned)
-        region = region or r
-        if not name:
-            name = rest if rest and not re.fullmatch(r"[\w\-]*", rest, flags=re.ASCII) else stem
-            it.note(WARNING, "部门", stem,
-                    f"报告中未写明部门（填报单位、单位名称、主管部门或标题），按文件名「{name}」导入；"
-                    f"请核对，或用 --dept-name 指定")
+    final_year = resolve_year(it, doc, year)
+    region, name, full_name, project = resolve_department(it, doc, dept_name)
     if dept_id is None:
         dept_id = dept_slug(region, name)
     framework = infer_framework(it)

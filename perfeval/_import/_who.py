@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from decimal import Decimal
-
-
-from perfeval._import._model import Paragraph, clean, norm
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfeval._import._labels import (
     _ascii, canonical_finance, _fmt_decimal, INFO, _is_personal, _NUM_RE, P_FUNDS, P_NARRATIVE,
-    _PERSONAL_LABEL, WHO_LABELS, _WHO_RE,
+    _PERSONAL_LABEL, WARNING, WHO_LABELS, _WHO_RE,
 )
+from perfeval._import._model import Document, Paragraph, ReportImportError, clean, norm
 from perfeval._import._report import _Loc, _Val
+
+if TYPE_CHECKING:
+    from perfeval._import._layout import _Interpreter
 
 
 class WhoMixin:
@@ -225,3 +229,66 @@ def dept_slug(region: str, name: str) -> str:
     return "dept-" + hashlib.sha1((region + name).encode("utf-8")).hexdigest()[:8]
 
 
+def resolve_year(it: _Interpreter, doc: Document, year: int | None) -> int:
+    """The report's fiscal year: a strong mention (title, 年度 line), the file name, a weak one, the
+    narrative's most frequent year; ``year`` (``--year``) overrides it, with a warning when they differ."""
+    stem_key = norm(Path(doc.file).stem)
+    found_year: int | None = None
+    if it.year_strong:
+        found_year = it.year_strong[0][0]
+    else:
+        m = re.search(r"(20\d{2})", stem_key)
+        if m:
+            found_year = int(m.group(1))
+        elif it.year_weak:
+            found_year = it.year_weak[0]
+        else:
+            years = Counter(int(m.group(1)) for p in it.narrative for m in re.finditer(r"(20\d{2})年", norm(p.text)))
+            if years:
+                found_year = years.most_common(1)[0][0]
+    if year is not None:
+        if found_year is not None and found_year != year:
+            it.note(WARNING, "年度", str(found_year), f"报告所写年度 {found_year} 与指定的 --year {year} 不同，按指定年度导入")
+        final_year = year
+    elif found_year is None:
+        raise ReportImportError(doc.file, "无法确定年度（标题、表头与文件名中均未写明），请用 --year 指定")
+    else:
+        final_year = found_year
+    return final_year
+
+
+def resolve_department(it: _Interpreter, doc: Document, dept_name: str | None) -> tuple[str, str, str, str]:
+    """(region, name, full_name, project) of the report: a project form belongs to its 主管部门; the
+    who-labels, then the title, then ``dept_name`` (``--dept-name``), then the file's stem (logged)."""
+    project = it.who["project"][0][0] if it.who.get("project") else ""
+    roles = ("supervisor", "unit", "implementer") if project else ("unit", "supervisor")
+    fill = next((it.who[r][0][0] for r in roles if it.who.get(r)), "")
+    region, name, full_name = "", "", ""
+    for title, _ in it.titles:
+        r, rest = split_region(re.sub(r"\d{4}年度?", "", title))
+        region = region or r
+        name = name or rest
+    if fill:
+        r, rest = split_region(norm(fill))
+        region = r or region
+        name = rest or name
+        full_name = fill if r else ""
+    if project and it.who.get("implementer"):
+        impl = it.who["implementer"][0]
+        it.note(INFO, impl[1], impl[0], f"实施单位「{impl[0]}」；项目按主管部门「{fill}」归属")
+    stem = Path(doc.file).stem
+    if not name and dept_name:
+        r, rest = split_region(norm(dept_name))
+        region, name = region or r, rest or dept_name
+        it.note(WARNING, "部门", dept_name, f"报告中未写明部门，按 --dept-name 指定的「{dept_name}」导入")
+    if not name or not region:
+        cleaned = _REPORT_WORDS.sub(" ", unicodedata.normalize("NFKC", stem)).strip()
+        cleaned = cleaned.split()[0] if cleaned.split() else ""
+        r, rest = split_region(cleaned)
+        region = region or r
+        if not name:
+            name = rest if rest and not re.fullmatch(r"[\w\-]*", rest, flags=re.ASCII) else stem
+            it.note(WARNING, "部门", stem,
+                    f"报告中未写明部门（填报单位、单位名称、主管部门或标题），按文件名「{name}」导入；"
+                    f"请核对，或用 --dept-name 指定")
+    return region, name, full_name, project
