@@ -147,3 +147,16 @@ def test_department_report_shows_its_projects(project_ds, tmp_path):
     assert r"农村公路\*提档\*升级" in text and "<b>" not in text
     html = "\n".join(o["data"]["text/html"] for _c, o in _outputs(nb) if "text/html" in o.get("data", {}))
     assert "农村公路*提档*升级&lt;b&gt;" in html and "改造农村公路里程" in html
+
+
+def test_a_report_scope_carries_its_own_project_forms_only(tmp_path):
+    """What a batch hands one department's report holds that department's project forms, no other's."""
+    out = tmp_path / "ds"
+    assert import_reports([REPORTS / "hubei_2022_project.xlsx", REPORTS / "national_2020_project.docx"], out,
+                          progress=False).ok
+    ds = perfeval.load(out)
+    owners = sorted(set(ds.projects["finance"]["dept_id"]))
+    assert len(owners) == 2
+    part = perfeval.analyse(ds).scope(owners[0], 2022)
+    assert set(part.dataset.projects["finance"]["dept_id"]) == {owners[0]}
+    assert project_names(part.dataset, owners[0], 2022) == project_names(ds, owners[0], 2022)
