@@ -86,6 +86,16 @@ def project_dataset(ds: Any, dept_id: str, year: int, project: str) -> Any:
     return replace(ds, departments=deps, staffing=ds.staffing.iloc[0:0], projects={}, **frames)
 
 
+def _rate(stated_by_scoring: Any, money: dict) -> Any:
+    """The execution rate the scoring used, else 全年执行数 / 全年预算数 of the project's funds."""
+    if not is_blank(stated_by_scoring):
+        return stated_by_scoring
+    budget, actual = money.get("adjusted_budget"), money.get("actual")
+    if is_blank(budget) or is_blank(actual) or not float(budget):
+        return None
+    return float(actual) / float(budget)
+
+
 def review_projects(ds: Any, dept_id: str, year: int, framework: Any = None) -> ProjectReview:
     """Re-score and check each project form of ``dept_id`` in ``year`` (empty when it has none).
 
@@ -109,7 +119,7 @@ def review_projects(ds: Any, dept_id: str, year: int, framework: Any = None) -> 
         rows.append({
             "project": project, "framework": tot.get("framework"),
             "initial_budget": money.get("initial_budget"), "adjusted_budget": money.get("adjusted_budget"),
-            "actual": money.get("actual"), "execution_rate": tot.get("execution_rate"),
+            "actual": money.get("actual"), "execution_rate": _rate(tot.get("execution_rate"), money),
             "total_weight": tot.get("total_weight"), "total_reported": tot.get("total_reported"),
             "total": tot.get("total"), "grade_reported": tot.get("grade_reported"), "grade": tot.get("grade"),
             "indicators": len(ind), "shortfalls": int(ind["shortfall"].fillna(False).astype(bool).sum()),
@@ -159,7 +169,10 @@ def projects_summary(review: ProjectReview) -> Any:
                          f"复核{w.score(f'total_{i}', r['total'])}")
         n_short, n_find = int(r["shortfalls"]), int(r["findings"])
         w.facts[f"shortfalls_{i}"], w.facts[f"findings_{i}"] = n_short, n_find
-        parts.append(f"{n_short}项指标未达到指标值" if n_short else "各项指标均达到指标值")
+        if not int(r["indicators"]):
+            parts.append("未填报绩效指标")
+        else:
+            parts.append(f"{n_short}项指标未达到指标值" if n_short else "各项指标均达到指标值")
         parts.append(f"复核发现问题{n_find}项" if n_find else "复核未发现问题")
         w.add(f"「{r['project']}」：{'，'.join(parts)}。")
     return w.done()

@@ -160,3 +160,16 @@ def test_a_report_scope_carries_its_own_project_forms_only(tmp_path):
     part = perfeval.analyse(ds).scope(owners[0], 2022)
     assert set(part.dataset.projects["finance"]["dept_id"]) == {owners[0]}
     assert project_names(part.dataset, owners[0], 2022) == project_names(ds, owners[0], 2022)
+
+
+def test_a_project_form_with_funds_only(project_ds):
+    """No indicators and no evaluation: the rate from its funds, and no claim about indicators."""
+    from dataclasses import replace
+
+    ds = project_ds
+    only_funds = {n: (df if n == "finance" else df.iloc[0:0]) for n, df in ds.projects.items()}
+    review = review_projects(replace(ds, projects=only_funds), _dept(ds), 2022)
+    s = review.summary.iloc[0]
+    assert s["execution_rate"] == pytest.approx(882 / 900) and s["indicators"] == 0
+    text = projects_summary(review).text
+    assert "执行率98.00%" in text and "未填报绩效指标" in text and "均达到" not in text
