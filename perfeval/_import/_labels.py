@@ -44,6 +44,9 @@ WHO_LABELS: dict[str, str] = {
     "实施单位": "implementer", "项目实施单位": "implementer",
     "项目名称": "project",
 }
+#: who-labels read only as a label/value cell pair (安徽: ``单位 | 寿县文化和旅游局``); on a line
+#: ``单位：万元`` is the money unit, and a pair whose value is a unit is not a name either
+PAIR_WHO_LABELS: dict[str, str] = {"单位": "unit"}
 _WHO_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、)?(" + "|".join(sorted((re.escape(k) for k in WHO_LABELS), key=len, reverse=True))
     + r")\s*(?:\(\s*盖章\s*\))?\s*(?:[:：]\s*|\s{2,}|\s+(?=\S))(.*?)\s*(?=\s{2,}|填报时间|填报日期|(?<!填报)单位\s*[:：]|$)")
@@ -87,7 +90,8 @@ IND_HEADS.update({
     "偏差原因及改进措施": "reason", "度量单位": "unit", "计量单位": "unit", "单位": "unit",
 })
 #: indicator-table columns read but not imported (the form's own explanations, row numbers)
-IND_IGNORED = {"序号", "指标解释", "评分标准", "评价标准", "评分细则", "指标说明", "评分办法", "计分方法", "备注"}
+IND_IGNORED = {"序号", "指标解释", "评分标准", "评价标准", "评分细则", "指标说明", "评分办法", "计分方法", "备注",
+               "指标说明及评分标准"}
 GRADE_LABELS = {"综合评定等级", "评定等级", "等级", "评价等级", "自评等级", "综合评价等级", "评价结论等级"}
 TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "自评总分", "总得分"}
 DIRECTIONS = {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "=": "=", "==": "=", ">": "≥", "<": "≤",

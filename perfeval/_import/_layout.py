@@ -30,7 +30,7 @@ from perfeval._import._labels import (
     _BLOCK_ZH, _COLUMN_ZH, CONTRACT_COLUMNS, DASHES, _ELLIPSIS, EXTRA_ITEMS, _fmt_decimal, _FUNDS_ORDER,
     GOAL_HEAD_PREFIXES, GRADE_LABELS, HEAD_ACTUAL, HEAD_ADJUSTED, HEAD_CUR_ACTUAL, HEAD_CUR_BUDGET,
     HEAD_INITIAL, HEAD_PREV_ACTUAL, HEAD_RATE, IND_HEADS, INFO, _is_personal, LOG_COLUMNS, P_FUNDS,
-    _PAREN_TAIL, PROVENANCE_COLUMNS, _ROLE_ZH, STRUCTURAL, to_decimal, TOTAL_LABELS, UNIT_FACTOR, WARNING,
+    _PAREN_TAIL, PAIR_WHO_LABELS, PROVENANCE_COLUMNS, _ROLE_ZH, STRUCTURAL, to_decimal, TOTAL_LABELS, UNIT_FACTOR, WARNING,
     _who_key, WHO_LABELS, _YEAR_HEAD,
 )
 from perfeval._import._report import ImportedReport, _cell_loc, _FinRow, _Loc, _Val
@@ -189,11 +189,13 @@ class _Interpreter(WhoMixin, FundsMixin, IndicatorsMixin):
             self.note(INFO, _Loc(grid.name, row[0].row), "", "已略去个人信息（填表人、联系电话、签字等），未导入")
             return
         for i, c in enumerate(row):
-            role = WHO_LABELS.get(_who_key(c.key))
+            role = WHO_LABELS.get(_who_key(c.key)) or PAIR_WHO_LABELS.get(_who_key(c.key))
             if role is None:
                 continue
             nxt = next((x for x in row[i + 1:] if x.value), None)
             if nxt is None or WHO_LABELS.get(_who_key(nxt.key)) or nxt.key in IND_HEADS:
+                continue
+            if _who_key(c.key) in PAIR_WHO_LABELS and (nxt.key in UNIT_FACTOR or to_decimal(nxt.value) is not None):
                 continue
             self.consume(grid, c)
             self.consume(grid, nxt)
