@@ -134,6 +134,7 @@ def test_explain_prints_the_recognised_layout(capsys, tmp_path):
 @pytest.mark.parametrize("stem, framework, weights", [
     # 规划/执行/效益 with the published 安徽 寿县 weights; 预算执行率 is scored inside 执行
     ("zhejiang_2022_text.txt", "anhui_2023", {"规划": 15, "执行": 35, "效益": 50}),
+    ("anhui_2023_dept.xlsx", "anhui_2023", {"规划": 15, "执行": 35, "效益": 50}),  # the 寿县 layout itself
     # 决策/过程/产出/效益 (财预〔2020〕10号 指标框架)
     ("guangdong_2022_dept.xlsx", "decision_process_2020", {"决策": 10, "过程": 20, "产出": 30, "效益": 40}),
 ])
