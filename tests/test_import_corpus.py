@@ -127,6 +127,7 @@ def test_explain_prints_the_recognised_layout(capsys, tmp_path):
     assert "资金（部门资金/项目资金），表1 第1行" in out and "表头：部门资金（万元） | 年初预算数" in out
     assert "绩效指标，表1 第3行，读取 11 行" in out
     assert "「指标2：」：模板占位行" in out and "「其中：政务大厅运维」：「其中」明细行" in out
+    assert "评分框架：一级指标（产出 50分、效益 30分、满意度 10分）对应评分框架 national_2020" in out
     assert not list(tmp_path.iterdir())  # nothing written
     assert cli.main(["import", str(path)]) == 2  # without --explain a dataset folder is needed
 
