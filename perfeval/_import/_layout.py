@@ -37,8 +37,13 @@ from perfeval._import._report import ImportedReport, _cell_loc, _FinRow, _Loc, _
 from perfeval._import._who import WhoMixin, dept_slug, resolve_department, resolve_year
 from perfeval._vocab import FINANCE_VOCABULARY, default_parent, item_split
 
-# what the rest of the package (and its tests) import from here
-from perfeval._import._labels import ERROR, canonical_finance, is_placeholder, level1_label, split_numbered  # noqa: F401,E501
+# the public names this module had before it was split, for code that imports them from here
+from perfeval._import._labels import (  # noqa: F401
+    DIRECTIONS, ERROR, FUNDS_IGNORED, HEAD_SCORE, HEAD_WEIGHT, IND_IGNORED, ITEM_LABELS, P_CONTROL, P_NARRATIVE,
+    PERSONAL, PROJECT_CATEGORIES, RESULT_HEADS, STAFF_PAIRS, canonical_finance, is_placeholder, item_key,
+    level1_label, split_label_value, split_numbered,
+)
+from perfeval._import._who import split_region  # noqa: F401
 
 # --------------------------------------------------------------------------- #
 # interpreter
