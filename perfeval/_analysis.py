@@ -135,7 +135,10 @@ class Analysis:
         deps = self.dataset.departments
         if depts is not None:
             deps = deps[deps["dept_id"].isin(sorted(depts))].reset_index(drop=True)
-        ds = replace(self.dataset, departments=deps,
+        projects = self.dataset.projects
+        if depts is not None:  # a department's project forms go with it, and no other's
+            projects = {n: df[df["dept_id"].isin(sorted(depts))].reset_index(drop=True) for n, df in projects.items()}
+        ds = replace(self.dataset, departments=deps, projects=projects,
                      **{n: frames[f"ds.{n}"] for n in TABLE_ORDER if n != "departments"})
         card = replace(self.scorecard, indicators=frames["card.indicators"],
                        categories=frames["card.categories"], totals=frames["card.totals"])

@@ -35,11 +35,16 @@ __all__ = [
     "comparison_summary",
     "trend_summary",
     "department_position",
+    "ProjectReview",
+    "review_projects",
+    "projects_summary",
 ]
 
 # Number formats have one home (perfeval._format); the narrative re-exports them.
 from ._format import MISSING, fmt_count, fmt_pct, fmt_score, fmt_signed_wan, fmt_wan  # noqa: E402
 from ._format import is_blank as _is_missing  # noqa: E402
+# A department's project forms, reviewed apart from it, live in perfeval._projects.
+from ._projects import ProjectReview, projects_summary, review_projects  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -1146,7 +1146,43 @@ def _export_keys(ds: Any, path: str | os.PathLike[str], keys: list[tuple[str, in
                 taken.append(name)
                 writer(wb.add_worksheet(name), F, ctx, d, y)
         _write_analysis(wb, F, ctx, taken, set(keys), {d for d, _ in keys})
+        _write_projects(wb, F, ctx, taken, keys)
     return target
+
+
+_PROJECT_LABELS: dict[str, str] = {
+    "project": "项目名称", "initial_budget": "年初预算数", "adjusted_budget": "全年预算数", "actual": "全年执行数",
+    "total_reported": "总得分（自评）", "indicators": "指标数", "shortfalls": "未达指标值的指标数",
+    "findings": "复核发现（项）",
+}
+
+
+def _write_projects(wb: Workbook, F: _Formats, ctx: _Context, taken: list[str],
+                    keys: Iterable[tuple[str, int]]) -> None:
+    """Sheets 项目支出 (one row per project form) and 项目指标 (their indicators, re-scored), when
+    the department-years written have project forms; nothing otherwise (``perfeval._projects``)."""
+    from perfeval._projects import review_projects
+
+    summaries, indicators = [], []
+    for d, y in keys:
+        review = review_projects(ctx.ds, d, y, ctx.framework)
+        if review.empty:
+            continue
+        summaries.append(review.summary.assign(dept_id=d, year=y))
+        indicators.append(review.indicators)
+    if not summaries:
+        return
+    front = ["dept_id", "year", "project"]
+    summary = pd.concat(summaries, ignore_index=True)
+    summary = summary[front + [c for c in summary.columns if c not in front]]
+    ind = pd.concat(indicators, ignore_index=True)
+    keep = [c for c in ("dept_id", "year", "project", "seq", "level1", "level2", "name", "target", "actual", "weight",
+                        "reported_score", "score", "ratio", "basis", "shortfall") if c in ind.columns]
+    for name, frame, lab in (("项目支出", _with_names(ctx, summary), _PROJECT_LABELS),
+                             ("项目指标", _with_names(ctx, ind[keep]), {"project": "项目名称"})):
+        nm = safe_sheet_name(name, taken)
+        taken.append(nm)
+        _write_table(wb.add_worksheet(nm), F, frame, labels=lab, formats={"ratio": FMT_RATE})
 
 
 # --------------------------------------------------------------------------- comparison

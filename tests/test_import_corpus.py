@@ -7,6 +7,7 @@ or indicator). Imported into a dataset, it loads, and ``check`` raises no 错误
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -126,5 +127,50 @@ def test_explain_prints_the_recognised_layout(capsys, tmp_path):
     assert "资金（部门资金/项目资金），表1 第1行" in out and "表头：部门资金（万元） | 年初预算数" in out
     assert "绩效指标，表1 第3行，读取 11 行" in out
     assert "「指标2：」：模板占位行" in out and "「其中：政务大厅运维」：「其中」明细行" in out
+    assert "评分框架：一级指标（产出 50分、效益 30分、满意度 10分）对应评分框架 national_2020" in out
     assert not list(tmp_path.iterdir())  # nothing written
     assert cli.main(["import", str(path)]) == 2  # without --explain a dataset folder is needed
+
+
+@pytest.mark.parametrize("stem, framework, weights", [
+    # 规划/执行/效益 with the published 安徽 寿县 weights; 预算执行率 is scored inside 执行
+    ("zhejiang_2022_text.txt", "anhui_2023", {"规划": 15, "执行": 35, "效益": 50}),
+    ("anhui_2023_dept.xlsx", "anhui_2023", {"规划": 15, "执行": 35, "效益": 50}),  # the 寿县 layout itself
+    # 决策/过程/产出/效益 (财预〔2020〕10号 指标框架)
+    ("guangdong_2022_dept.xlsx", "decision_process_2020", {"决策": 10, "过程": 20, "产出": 30, "效益": 40}),
+])
+def test_score_rescores_under_the_framework_the_table_implies(tmp_path, capsys, stem, framework, weights):
+    from perfeval import cli
+
+    out = tmp_path / "ds"
+    assert import_reports([REPORTS / stem], out, progress=False).ok
+    ds = perfeval.load(out)
+    assert ds.evaluations["framework"].tolist() == [framework]
+    log = (out / "import_log.csv").read_text(encoding="utf-8")
+    assert f"对应评分框架 {framework}" in log
+    card = perfeval.rescore(ds)
+    assert card.totals["framework"].tolist() == [framework]
+    assert dict(zip(card.categories["level1"], card.categories["declared_weight"])) == weights
+    codes = set(perfeval.check(ds, scorecard=card)["code"])
+    assert not codes & {"unknown_category", "category_weight_mismatch", "weight_total_mismatch"}
+    assert cli.main(["score", "--detail", "categories", str(out)]) == 0
+    shown = capsys.readouterr().out
+    for level1, w in weights.items():
+        assert re.search(rf"{level1}\s+{w}\.00\s", shown), shown
+
+
+def test_zhejiang_rescore_follows_its_framework(tmp_path):
+    """规划 15 + 执行 35 + 效益 50, no separate execution points: 满意度 91 % against ≥90 % is met."""
+    out = tmp_path / "ds"
+    assert import_reports([REPORTS / "zhejiang_2022_text.txt"], out, progress=False).ok
+    tot = perfeval.rescore(perfeval.load(out)).totals.iloc[0]
+    assert (tot["execution_weight"], tot["total_reported"], tot["total"], tot["grade"]) == (0, 99, 100, "优")
+
+
+def test_table_weights_differing_from_the_framework_are_logged():
+    rep = read_report(REPORTS / "ningxia_2021_project.docx")
+    assert rep.tables["evaluations"]["framework"].tolist() == ["decision_process_2020"]
+    assert rep.level_weights == {"项目决策": 10, "项目管理": 25, "项目产出": 30, "项目效益": 35}
+    msgs = " ".join(rep.log["message"])
+    assert "一级指标（项目产出 30分、项目决策 10分、项目效益 35分、项目管理 25分）对应评分框架 decision_process_2020" in msgs
+    assert "一级指标分值与评分框架 decision_process_2020 不同：过程 报告25分、框架20分；效益 报告35分、框架40分" in msgs

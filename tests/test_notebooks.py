@@ -175,6 +175,12 @@ def test_example_departments_are_labelled(executed):
     assert "示例部门" in text and "示例·" in text
 
 
+def test_department_report_without_projects_says_nothing_of_them(executed):
+    """The seed has no project form: no project section, no empty project table."""
+    text = _markdown_texts(executed["01_department_report"])
+    assert "项目支出绩效自评" not in text and "项目绩效指标复核" not in text
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_committed_notebooks_are_stripped_with_one_parameters_cell(name):
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)

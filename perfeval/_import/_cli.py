@@ -89,6 +89,8 @@ def explain(args: argparse.Namespace) -> int:
         print(f"  导入：资金 {len(t['finance'])} 行，人员 {len(t['staffing'])} 行，指标 {len(t['indicators'])} 项，"
               f"目标 {len(t['goals'])} 条，自评结果 {len(t['evaluations'])} 行"
               + (f"；一级指标分值 {dict(rep.level_weights)}" if rep.level_weights else ""))
+        for r in rep.log[rep.log["message"].str.contains("评分框架", na=False)].itertuples():
+            print(f"  评分框架：{r.message}")
         skipped = rep.layout.get("skipped", [])
         if skipped:
             print("  略过的行：")
