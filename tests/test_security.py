@@ -288,6 +288,99 @@ def test_dataset_xlsx_bombs(tmp_path):
     assert [p["code"] for p in problems] == ["compression_bomb"]
 
 
+def _sheet_book(path: Path, sheet_xml: str) -> Path:
+    """A minimal workbook whose one sheet, ``departments``, is the given ``<sheetData>`` content."""
+    ns = "http://schemas.openxmlformats.org/"
+    rel = ns + "officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", f'<Types xmlns="{ns}package/2006/content-types">'
+                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                    '<Default Extension="xml" ContentType="application/xml"/>'
+                    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                    'spreadsheetml.sheet.main+xml"/></Types>')
+        zf.writestr("_rels/.rels", f'<Relationships xmlns="{ns}package/2006/relationships"><Relationship Id="rId1" '
+                    f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        zf.writestr("xl/workbook.xml", f'<workbook xmlns="{ns}spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
+                    '<sheet name="departments" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        zf.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{ns}package/2006/relationships">'
+                    f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        zf.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{ns}spreadsheetml/2006/main"><sheetData>'
+                    f'{sheet_xml}</sheetData></worksheet>')
+    return path
+
+
+HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>dept_id</t></is></c><c r="B1" t="inlineStr"><is><t>name</t></is></c></row>'
+
+
+@pytest.mark.parametrize("cells", [
+    # a doubled reference: the fast reader would take the far one; never handed to it
+    '<row r="2"><c r="A2" r="XFD1048576"><v>1</v></c></row>',
+    # a cell without a reference after a full row of them: its column is a running count
+    '<row r="2">' + "".join(f'<c r="{c}2"><v>1</v></c>' for c in "AB") + '<c><v>1</v></c></row>'
+    '<row r="999999"><c r="A999999" t="inlineStr"><is><t>d1</t></is></c></row>',
+    # within the limits, but one block of a million rows for three cells
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>d1</t></is></c></row><row r="1000000"><c r="J1000000"><v>1</v></c></row>',
+])
+def test_dataset_xlsx_sparse_or_doubtful_sheets_stream(tmp_path, cells):
+    """The whole-sheet reader allocates rows × columns at once (a far cell ends the process): a sheet the byte
+    scan cannot vouch for goes to the streaming reader instead, and the load ends in a value or a clear problem."""
+    from perfeval._limits import scan_table_sheets
+
+    book = _sheet_book(tmp_path / "sparse.xlsx", HEADER_ROW + cells)
+    with zipfile.ZipFile(book) as zf:
+        assert scan_table_sheets(zf) is False
+    result = run_limited(f"""
+        import json, perfeval
+        try:
+            perfeval.load({str(book)!r})
+            print('"loaded"')
+        except perfeval.DatasetError as exc:
+            print(json.dumps(sorted(set(exc.problems["code"]))))
+    """)
+    assert result != "loaded"  # no finance table: never a silent success, never a crash
+
+
+def test_dataset_xlsx_far_reference_refused_by_the_scan(tmp_path):
+    from perfeval._limits import InputRefused, scan_table_sheets
+
+    book = _sheet_book(tmp_path / "far.xlsx", HEADER_ROW + '<row r="7000000"><c r="A7000000"><v>1</v></c></row>')
+    with zipfile.ZipFile(book) as zf, pytest.raises(InputRefused) as err:
+        scan_table_sheets(zf)
+    assert err.value.code == "too_large" and "7,000,000" in err.value.reason
+
+
+def test_dataset_xlsx_fast_and_streaming_readers_agree(tmp_path):
+    """Both readers give the same rows of text: row numbers from A1 (blank rows and columns before the table
+    kept), numbers as written, dates, booleans, blanks inside a row."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from perfeval._dataset import _read_xlsx, _read_xlsx_openpyxl
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "资金"
+    ws.append([])
+    ws.append([None, "dept_id", "year", "item", "actual", "note"])
+    ws.append([None, "d1", 2022, "年度资金总额", 85.4561, None])
+    ws.append([])
+    ws.append([None, "d1", 2023.0, "基本支出", 1e-7, True])
+    ws.append([None, "d2", "2023", "项目支出", -3, dt.datetime(2023, 5, 1)])
+    wb.create_sheet("说明").append(["not a table"])
+    book = tmp_path / "book.xlsx"
+    wb.save(book)
+    with zipfile.ZipFile(book) as zf:
+        from perfeval._limits import scan_table_sheets
+
+        assert scan_table_sheets(zf) is True
+    fast, slow = _read_xlsx(book), _read_xlsx_openpyxl(book)
+    assert list(fast) == list(slow) == ["资金"]
+    assert fast["资金"] == [tuple(r[: max((i + 1 for i, v in enumerate(r) if v), default=0)]) for r in slow["资金"]]
+    assert fast["资金"][2] == ("", "d1", "2022", "年度资金总额", "85.4561")
+    assert fast["资金"][1][0] == "" and fast["资金"][3] == ()
+
+
 def test_dataset_file_size_limit(tmp_path, monkeypatch):
     from perfeval import _dataset
 
@@ -523,6 +616,58 @@ def test_import_killed_mid_commit_recovers(tmp_path):
     assert sorted(ds.departments["name"]) == ["统计局", "网信办"]
     log = csv_rows(out / "import_log.csv")
     assert log["message"].str.contains("上次导入在写入时中断").any()
+
+
+@pytest.mark.parametrize("command", [["report", "--dept", "hyx-wxb", "--to", "xlsx"], ["all", "--to", "xlsx"]])
+def test_sigterm_during_excel_export_leaves_previous_file(tmp_path, command):
+    """SIGTERM while a workbook is being written: the temporary file is removed, the previous workbook stays
+    as it was, and the command says so and exits with 143 (without the handler the process died on the
+    signal and left its hidden temporary file in the output folder)."""
+    out = tmp_path / "exports"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [*command, "-o", str(out), "--no-progress"]
+    if command[0] == "all":  # one department, so the batch is short: a dataset folder of the seed department
+        ds = perfeval.load().subset(["hyx-wxb"])
+        perfeval.save_dataset(ds, tmp_path / "ds")
+        argv.insert(1, str(tmp_path / "ds"))
+    first = subprocess.run([sys.executable, "-m", "perfeval.cli", *argv], env=env, capture_output=True, text=True,
+                           timeout=600, check=False)
+    assert first.returncode == 0, first.stderr[-2000:]
+    books = {f: f.read_bytes() for f in out.glob("*.xlsx")}
+    assert books
+    ready = tmp_path / "writing"
+    code = f"""
+        import os, pathlib, sys, time
+        real = os.fsync
+        def slow(fd):  # the temporary file is written and not yet renamed: the moment a kill hurts
+            pathlib.Path({str(ready)!r}).write_text("x")
+            time.sleep(120)
+            real(fd)
+        os.fsync = slow
+        from perfeval.cli import main
+        sys.exit(main({argv!r}))
+    """
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(1200):
+            if ready.exists() or proc.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.5)
+        assert ready.exists(), "the export never reached its write"
+        assert [f for f in out.iterdir() if f.name.endswith(".tmp")]  # the temporary file is there now
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err[-2000:]
+    assert "已终止" in err and "Traceback" not in err
+    assert [f.name for f in out.iterdir() if f.name.startswith(".")] == []
+    assert {f: f.read_bytes() for f in out.glob("*.xlsx")} == books
 
 
 def test_stale_temp_files_removed_and_umask_honoured(tmp_path):
