@@ -10,6 +10,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import signal
 import stat
 import struct
@@ -548,6 +549,73 @@ def test_keep_personal_data_opt_out(tmp_path):
                  "--keep-personal-data"]) == 0
     text = _all_output_text(out)
     assert PERSONAL["mail"] in text and PERSONAL["mobile"] in text
+
+
+#: personal data typed into a dataset by hand: where it lands in a department report (text -> where shown)
+REPORT_PERSONAL = {
+    "王小明": "indicator name", "13912345678": "indicator name", "孙八": "note of an example department",
+    "13600001111": "note", "sun.ba@example.org": "note", "赵六": "reason", "0734-6812345": "reason",
+    "钱七": "goal", "11010519491231002X": "goal", "13787340508": "full name",
+}
+
+
+def _dataset_with_personal_data(folder: Path) -> Path:
+    """The seed department, with contacts in its note, an indicator's name and reason, a goal and the full name."""
+    perfeval.save_dataset(perfeval.load().subset(["hyx-wxb"]), folder)
+    edits = {
+        "departments": [(0, "note", "示例数据：联系人：孙八，手机 13600001111，sun.ba@example.org"),
+                        (0, "full_name", "衡阳县网信办（联系电话 13787340508）")],
+        "indicators": [(0, "name", "第一时间完成网络舆情处置（联系人：王小明 13912345678）"),
+                       (-1, "reason", "经办人：赵六，电话 0734-6812345")],
+        "goals": [(0, "goal", "抓好网上舆情管控（负责人：钱七，身份证 11010519491231002X）")],
+    }
+    for table, changes in edits.items():
+        df = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        for row, col, value in changes:
+            df.loc[df.index[row], col] = value
+        df.to_csv(folder / f"{table}.csv", index=False)
+    return folder
+
+
+def _report_texts(out: Path) -> dict[str, str]:
+    """The text of every report output: HTML and notebook as written, PDF through pdftotext, workbook XML;
+    whitespace removed (a PDF line may break inside a number)."""
+    import re
+
+    texts = {}
+    for f in out.iterdir():
+        if f.suffix == ".pdf":
+            text = subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True, check=True).stdout
+        elif f.suffix == ".xlsx":
+            with zipfile.ZipFile(f) as zf:
+                text = "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.endswith(".xml"))
+        else:
+            text = f.read_text(encoding="utf-8")
+        texts[f.suffix] = re.sub(r"\s+", "", text)
+    return texts
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) not installed")
+def test_reports_carry_no_personal_data_by_default(tmp_path):
+    """The real notebook run through the runner: HTML, PDF, notebook and workbook of a dataset with contacts in
+    it show none of them by default, and show them with --keep-personal-data (so the check can fail)."""
+    ds = _dataset_with_personal_data(tmp_path / "ds")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    found = {}
+    for label, extra in (("masked", []), ("kept", ["--keep-personal-data"])):
+        out = tmp_path / label
+        proc = subprocess.run([sys.executable, "-m", "perfeval.cli", "report", str(ds), "--dept", "hyx-wxb",
+                               "--to", "html,pdf,xlsx", "-o", str(out), "--no-progress", *extra],
+                              env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        texts = _report_texts(out)
+        assert set(texts) == {".html", ".pdf", ".ipynb", ".xlsx"}
+        found[label] = {fmt: sorted(t for t in REPORT_PERSONAL if t in text) for fmt, text in texts.items()}
+    assert found["masked"] == {".html": [], ".pdf": [], ".ipynb": [], ".xlsx": []}
+    shown = ["13600001111", "13912345678", "sun.ba@example.org", "孙八", "王小明"]  # name and note reach every page
+    for fmt in (".html", ".pdf"):
+        assert set(shown) <= set(found["kept"][fmt]), (fmt, found["kept"][fmt])
 
 
 # --------------------------------------------------------------------------- faults
