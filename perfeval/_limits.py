@@ -204,13 +204,16 @@ def scan_report_sheets(zf: zipfile.ZipFile) -> None:
                 return
 
 
-#: any start tag of a cell, prefixed or not (``<c …>``, ``<c/>``, ``<x:c …>``)
-_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
-#: a cell whose first attribute is a plain A1 reference (how Excel, WPS, LibreOffice and xlsxwriter write it)
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,8})"[\s/>]')
-#: anything that may be an ``r`` attribute: there must be exactly one per cell and per ``<row r="…">``
-#: (a doubled one is malformed, and calamine would take the last)
-_ANY_R = re.compile(rb"(?<![\w.:\-])r\s*=")
+#: a cell's start tag begins ``<c`` and a space, ``>`` or ``/``; other tags starting ``<c`` (``<col``,
+#: ``<cfRule``…) are few and counted apart; a prefixed cell (``<x:c …>``) is a doubt
+_NOT_CELL = re.compile(rb"<c[\w:.\-]")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+#: a cell whose first attribute is a plain A1 reference (how Excel, WPS, LibreOffice and xlsxwriter write it),
+#: and the rest of its start tag (no second ``r`` may be there: calamine would take the last)
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,8})"([^>]*)>')
+_SECOND_R = re.compile(rb"r\s*=")
+#: a ``>`` inside an attribute value would end the tail above early
+_GT_IN_VALUE = re.compile(rb'="[^"]*>')
 #: declarations that could make an XML parser read text the byte scan does not see (never in OOXML)
 _OPAQUE = (b"<!DOCTYPE", b"<!ENTITY")
 
@@ -245,14 +248,14 @@ def scan_table_sheets(zf: zipfile.ZipFile) -> bool:
                 cut = data.rfind(b"<") if chunk else len(data)
                 cut = len(data) if cut <= 0 else cut
                 part, carry = data[:cut], data[cut:]
-                if any(t in part for t in _OPAQUE):
+                if any(t in part for t in _OPAQUE) or _PREFIXED_CELL.search(part):
                     return False
                 refs = _PLAIN_CELL.findall(part)
-                if len(refs) != len(_ANY_CELL.findall(part)):
+                if len(refs) != part.count(b"<c") - len(_NOT_CELL.findall(part)):
                     return False  # a cell without a plain reference: its place depends on a counter
-                rows = part.count(b'<row r="')
-                if (refs or rows) and len(_ANY_R.findall(part)) != len(refs) + rows:
-                    return False  # a doubled reference, or one a byte scan cannot place
+                if refs and (b"='" in part or _GT_IN_VALUE.search(part)
+                             or _SECOND_R.search(b"".join(map(itemgetter(2), refs)))):
+                    return False  # a doubled reference, or a tag the byte scan cannot split exactly
                 if refs:
                     cells += len(refs)
                     max_row = max(max_row, max(map(int, map(itemgetter(1), refs))))
