@@ -281,8 +281,9 @@ def _read_xlsx(path: Path) -> dict[str, list[tuple[str, ...]]]:
     The archive is checked before any reader opens it (size, inflated size,
     compression ratio, then :func:`perfeval._limits.scan_table_sheets`: every
     cell reference against :data:`MAX_ROWS` and :data:`MAX_COLUMNS`). A
-    workbook that scan can vouch for is read by calamine (Rust, about 30 times
-    openpyxl's speed); anything else by openpyxl in read-only mode, row by row.
+    workbook that scan can vouch for is read by calamine (Rust; the read step,
+    scan included, about 6 times faster than openpyxl's read-only mode on a
+    100,000-row sheet); anything else by openpyxl in read-only mode, row by row.
     """
     import zipfile
 
@@ -309,7 +310,8 @@ def _check_row(sheet: str, n: int, width: int) -> None:
 
 
 def _read_xlsx_calamine(path: Path, calamine) -> dict[str, list[tuple[str, ...]]]:  # noqa: ANN001 - module
-    """Sheets through calamine, row by row: rows counted from A1, so row numbers are the sheet's."""
+    """Each table sheet through calamine as one block from A1 (row numbers are the sheet's), kept as text row
+    by row while the block's rows are let go."""
     wb = calamine.CalamineWorkbook.from_path(str(path))
     out: dict[str, list[tuple[str, ...]]] = {}
     try:
