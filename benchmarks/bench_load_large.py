@@ -1,14 +1,18 @@
 """Benchmark loading a large dataset: 1M finance rows as a CSV folder and as .xlsx.
 
-Run: ``python benchmarks/bench_load_large.py [ROWS]`` (default 1,000,000);
-``PERFEVAL_BENCH_ROOT=/other/checkout`` measures that checkout's perfeval instead.  The
+Run: ``python benchmarks/bench_load_large.py [ROWS ...]`` (default 1,000,000; give
+several sizes, e.g. ``250000 500000 1000000``, for the growth per doubling);
+``PERFEVAL_BENCH_ROOT=/other/checkout`` measures that checkout's perfeval instead.  Each
 dataset is generated into a temporary folder (1,000 departments × years ×
 items); each load runs in a child process so its peak memory (max RSS) is
-measured on its own.  Printed: rows, file sizes, seconds and peak MB per format.
+measured on its own.  Printed: rows, file sizes, seconds and peak MB per format,
+and for each format the growth of the time per doubling of the rows (1.0 would be
+linear; 2.0 quadratic).
 """
 from __future__ import annotations
 
 import csv
+import math
 import os
 import resource
 import subprocess
@@ -87,19 +91,28 @@ def measure(path: Path) -> tuple[int, float, int]:
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    with tempfile.TemporaryDirectory(prefix="perfeval-bench-") as tmp:
-        folder = Path(tmp) / "ds"
-        t = time.perf_counter()
-        make_dataset(folder, rows)
-        book = Path(tmp) / "ds.xlsx"
-        to_xlsx(folder, book)
-        print(f"generated in {time.perf_counter() - t:.1f} s: finance.csv "
-              f"{(folder / 'finance.csv').stat().st_size / 1e6:.1f} MB, ds.xlsx {book.stat().st_size / 1e6:.1f} MB")
-        for label, path in (("CSV folder", folder), (".xlsx", book)):
-            n, secs, mb = measure(path)
-            print(f"{label:10s}: {n:,} finance rows loaded in {secs:.1f} s, peak memory {mb} MB "
-                  f"({n / secs:,.0f} rows/s)")
+    sizes = [int(a) for a in sys.argv[1:]] or [1_000_000]
+    seen: dict[str, list[tuple[int, float]]] = {"CSV folder": [], ".xlsx": []}
+    for rows in sizes:
+        with tempfile.TemporaryDirectory(prefix="perfeval-bench-") as tmp:
+            folder = Path(tmp) / "ds"
+            t = time.perf_counter()
+            make_dataset(folder, rows)
+            book = Path(tmp) / "ds.xlsx"
+            to_xlsx(folder, book)
+            print(f"generated in {time.perf_counter() - t:.1f} s: finance.csv "
+                  f"{(folder / 'finance.csv').stat().st_size / 1e6:.1f} MB, ds.xlsx {book.stat().st_size / 1e6:.1f} MB")
+            for label, path in (("CSV folder", folder), (".xlsx", book)):
+                n, secs, mb = measure(path)
+                seen[label].append((n, secs))
+                print(f"{label:10s}: {n:,} finance rows loaded in {secs:.1f} s, peak memory {mb} MB "
+                      f"({n / secs:,.0f} rows/s)", flush=True)
+    for label, points in seen.items():
+        for (n0, t0), (n1, t1) in zip(points, points[1:]):
+            doublings = math.log2(n1 / n0)
+            if doublings > 0 and t0 > 0:
+                print(f"{label:10s}: {n0:,} -> {n1:,} rows: time x{t1 / t0:.2f}, "
+                      f"x{(t1 / t0) ** (1 / doublings):.2f} per doubling")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ PROBLEM_COLUMNS = [f.name for f in fields(Problem)]
 
 #: Exit codes of the ``perfeval`` command.
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: the exit code after SIGTERM (128 + 15, as if the signal had ended the process)
+EXIT_TERMINATED = 143
 
 
 class PerfevalError(Exception):
@@ -122,6 +124,24 @@ class FrameworkError(PerfevalError, ValueError):
     exit_code = EXIT_USAGE
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread by the ``perfeval`` command's handler.
+
+    Like Ctrl-C it unwinds: every ``finally`` and every ``except BaseException``
+    runs (the atomic writer removes its temporary file), then the command's
+    error boundary exits with :data:`EXIT_TERMINATED`.
+    """
+
+
+def terminate_on_sigterm(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
+    """The ``perfeval`` command's SIGTERM handler: raise :class:`Terminated` (once; a second SIGTERM is ignored
+    while the first unwinds)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
 def report_error(exc: BaseException, stream: TextIO | None = None) -> int:
     """Print ``exc`` as the command's Chinese message (no traceback); return its exit code.
 
@@ -139,6 +159,8 @@ def report_error(exc: BaseException, stream: TextIO | None = None) -> int:
     stream = stream or sys.stderr
     if isinstance(exc, PerfevalError):
         message, code = str(exc), int(exc.exit_code)
+    elif isinstance(exc, Terminated):
+        message, code = "已终止（收到 SIGTERM；未写完的文件已删除）", EXIT_TERMINATED
     elif isinstance(exc, KeyboardInterrupt):
         message, code = "已中断", EXIT_INTERRUPTED
     else:
@@ -173,4 +195,5 @@ def check_sheet_rows(sheet: str, rows: int, *, what: str = "") -> None:
 
 __all__ = ["Problem", "ProblemCode", "PerfevalError", "UsageError", "DataError", "DatasetError", "FrameworkError",
            "SheetTooLargeError", "EXCEL_MAX_ROWS", "check_sheet_rows",
-           "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "report_error"]
+           "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated",
+           "terminate_on_sigterm", "report_error"]

@@ -408,6 +408,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(target.parent, target.name)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    _IN_FLIGHT.add(tmp)
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
@@ -415,13 +416,29 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException:  # an error, Ctrl-C, or SIGTERM turned into an exception by the command
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+    finally:
+        _IN_FLIGHT.discard(tmp)
     return target
+
+
+#: temporary files :func:`write_bytes_atomic` is writing now (removed by a handler that must exit at once)
+_IN_FLIGHT: set[str] = set()
+
+
+def remove_in_flight_temp_files() -> None:
+    """Remove this process's unfinished temporary files (for a signal handler about to ``os._exit``)."""
+    for tmp in list(_IN_FLIGHT):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        _IN_FLIGHT.discard(tmp)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:

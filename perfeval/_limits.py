@@ -48,6 +48,10 @@ MAX_ROWS = 5_000_000
 MAX_ABS_NUMBER = 1e15
 #: characters in one cell (Excel's own limit is 32,767)
 MAX_CELL_CHARS = 32_767
+#: a dataset sheet goes to the fast whole-sheet reader (calamine, which allocates rows × columns cells at
+#: once) only when that area is at most this many times the cells written (or ``DENSE_FLOOR``)
+MAX_SPARSENESS = 4
+DENSE_FLOOR = 1 << 20
 
 LIMITS = {k: v for k, v in dict(globals()).items() if k.startswith("MAX_") or k == "RATIO_FLOOR"}
 
@@ -200,6 +204,74 @@ def scan_report_sheets(zf: zipfile.ZipFile) -> None:
                 return
 
 
+#: a cell's start tag begins ``<c`` and a space, ``>`` or ``/``; other tags starting ``<c`` (``<col``,
+#: ``<cfRule``…) are few and counted apart; a prefixed cell (``<x:c …>``) is a doubt
+_NOT_CELL = re.compile(rb"<c[\w:.\-]")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+#: a cell whose first attribute is a plain A1 reference (how Excel, WPS, LibreOffice and xlsxwriter write it),
+#: and the rest of its start tag (no second ``r`` may be there: calamine would take the last)
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,8})"([^>]*)>')
+_SECOND_R = re.compile(rb"r\s*=")
+#: a ``>`` inside an attribute value would end the tail above early
+_GT_IN_VALUE = re.compile(rb'="[^"]*>')
+#: declarations that could make an XML parser read text the byte scan does not see (never in OOXML)
+_OPAQUE = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def scan_table_sheets(zf: zipfile.ZipFile) -> bool:
+    """Whether a dataset workbook may go to the whole-sheet reader; refuse one beyond the limits.
+
+    The fast reader (calamine) builds each sheet as one block of rows × columns
+    cells from the first to the last reference, so one cell at ``XFD1048576``
+    would ask for 17 billion cells (and end the process). Every worksheet's XML
+    is scanned as bytes, in chunks, at the speed of a regular expression: when
+    every cell carries a plain A1 reference, the largest row and column are
+    known exactly; one beyond :data:`MAX_ROWS` or :data:`MAX_COLUMNS` is
+    refused (:class:`InputRefused`), and a sheet whose block would be more than
+    :data:`MAX_SPARSENESS` times the cells written (above :data:`DENSE_FLOOR`)
+    is left to the streaming reader. Anything the scan cannot read exactly
+    (cells without a reference, prefixed tags, a doubled attribute, a
+    DOCTYPE) returns ``False``; a cell reference in a comment or CDATA only
+    makes the bounds larger. ``False``: the streaming reader (openpyxl), whose
+    memory follows the rows it keeps, reads that workbook and checks each row.
+    """
+    from operator import itemgetter
+
+    for name in zf.namelist():  # every member: the workbook's relations may put a sheet anywhere
+        cells = max_row = max_col = 0
+        with zf.open(name) as fh:
+            carry = b""
+            while True:
+                chunk = fh.read(8 * MiB)
+                data = carry + chunk
+                # every token scanned starts with its only "<": cut before the last one, the rest waits
+                cut = data.rfind(b"<") if chunk else len(data)
+                cut = len(data) if cut <= 0 else cut
+                part, carry = data[:cut], data[cut:]
+                if any(t in part for t in _OPAQUE) or _PREFIXED_CELL.search(part):
+                    return False
+                refs = _PLAIN_CELL.findall(part)
+                if len(refs) != part.count(b"<c") - len(_NOT_CELL.findall(part)):
+                    return False  # a cell without a plain reference: its place depends on a counter
+                if refs and (b"='" in part or _GT_IN_VALUE.search(part)
+                             or _SECOND_R.search(b"".join(map(itemgetter(2), refs)))):
+                    return False  # a doubled reference, or a tag the byte scan cannot split exactly
+                if refs:
+                    cells += len(refs)
+                    max_row = max(max_row, max(map(int, map(itemgetter(1), refs))))
+                    max_col = max(max_col, *(cell_ref(c.decode())[1] for c in set(map(itemgetter(0), refs))))
+                if not chunk:
+                    break
+        if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
+            sheet = name.rsplit("/", 1)[-1]
+            raise InputRefused("too_large" if max_row > MAX_ROWS else "too_many_columns",
+                               f"工作表 {sheet} 过大（用到第 {max_row:,} 行、第 {max_col:,} 列；上限 "
+                               f"{MAX_ROWS:,} 行、{MAX_COLUMNS:,} 列），未读取")
+        if max_row * max_col > max(MAX_SPARSENESS * cells, DENSE_FLOOR):
+            return False
+    return True
+
+
 def _check_size(row: int, col: int, member: str) -> None:
     if row > MAX_REPORT_ROWS or col > MAX_REPORT_COLUMNS:
         sheet = member.rsplit("/", 1)[-1]
@@ -208,4 +280,4 @@ def _check_size(row: int, col: int, member: str) -> None:
 
 
 __all__ = ["InputRefused", "LIMITS", "check_regular_file", "read_limited", "check_archive", "scan_report_sheets",
-           "cell_ref"] + sorted(LIMITS)
+           "scan_table_sheets", "cell_ref"] + sorted(LIMITS)

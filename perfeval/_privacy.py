@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["mask_text", "has_personal_data", "mask_frame", "valid_id_card"]
+__all__ = ["mask_text", "has_personal_data", "mask_frame", "mask_dataset", "valid_id_card"]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -124,3 +124,17 @@ def mask_frame(df, columns: Iterable[str] | None = None):
         if changed:
             out[c] = s.map(lambda v: changed.get(v, v) if isinstance(v, str) else v).astype(s.dtype)
     return out
+
+
+def mask_dataset(ds):
+    """A copy of a :class:`~perfeval.Dataset` with every text cell of every table masked (projects too).
+
+    What the report commands hand to the notebooks and the workbooks, unless
+    ``--keep-personal-data``: a dataset typed in by hand can hold a contact
+    person's phone in a note or an indicator, and the reports go to readers who
+    need none of it.
+    """
+    from dataclasses import replace
+
+    return replace(ds, **{name: mask_frame(df) for name, df in ds.tables().items()},
+                   projects={name: mask_frame(df) for name, df in (ds.projects or {}).items()})

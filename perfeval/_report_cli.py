@@ -96,10 +96,15 @@ def _load(dataset: str | None) -> Any:
 
 
 def _dataset_of(args: argparse.Namespace) -> Any:
-    """The batch's dataset: loaded once (``perfeval all`` hands it to every step)."""
+    """The batch's dataset: loaded once (``perfeval all`` hands it to every step), personal data masked
+    (:func:`perfeval._privacy.mask_dataset`) unless ``--keep-personal-data``."""
     ds = getattr(args, "loaded_dataset", None)
     if ds is None:
         ds = _load(args.dataset)
+        if not getattr(args, "keep_personal_data", False):  # reports and workbooks never carry it by default
+            from perfeval._privacy import mask_dataset
+
+            ds = mask_dataset(ds)
         args.loaded_dataset = ds
     return ds
 
@@ -388,6 +393,8 @@ def _options(p: argparse.ArgumentParser, *, dept: bool, year: bool, to_default: 
                    help=f"输出文件夹（默认 {_display(Path(_paths.EXPORTS_DIR))}）")
     p.add_argument("--framework", metavar="NAME|FILE", default=None, help="评分框架：内置名称或 TOML 文件（默认按数据集所用框架）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--keep-personal-data", action="store_true",
+                   help="保留数据中的个人信息（姓名、电话、身份证号、电子邮箱）；默认在报告和 Excel 中以 * 遮盖")
     if parallel:
         from perfeval._cliargs import parallel_options
 

@@ -325,6 +325,9 @@ def _on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handle
     if signum == signal.SIGINT and not _interrupted:
         _interrupted = True
         raise KeyboardInterrupt
+    from perfeval._export import remove_in_flight_temp_files
+
+    remove_in_flight_temp_files()  # os._exit runs no finally: an output being written loses its temporary file here
     with contextlib.suppress(Exception):
         print("perfeval：已中断（内核已关闭）", file=sys.stderr)
         sys.stderr.flush()

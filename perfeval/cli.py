@@ -27,7 +27,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pandas as pd
 
@@ -487,6 +487,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _chinese_argparse():
         parser = build_parser()
         args = parser.parse_args(argv)
+    with _sigterm_unwinds():
+        return _run_command(args)
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds like Ctrl-C (:class:`~perfeval._errors.Terminated`): the atomic
+    writer removes its temporary file, the previous output stays, the exit code is 143. Main thread only."""
+    import signal
+    import threading
+
+    from perfeval._errors import terminate_on_sigterm
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGTERM, terminate_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # `perfeval check | head`: the reader went away

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import signal
 import stat
 import struct
@@ -288,6 +289,99 @@ def test_dataset_xlsx_bombs(tmp_path):
     assert [p["code"] for p in problems] == ["compression_bomb"]
 
 
+def _sheet_book(path: Path, sheet_xml: str) -> Path:
+    """A minimal workbook whose one sheet, ``departments``, is the given ``<sheetData>`` content."""
+    ns = "http://schemas.openxmlformats.org/"
+    rel = ns + "officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", f'<Types xmlns="{ns}package/2006/content-types">'
+                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                    '<Default Extension="xml" ContentType="application/xml"/>'
+                    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                    'spreadsheetml.sheet.main+xml"/></Types>')
+        zf.writestr("_rels/.rels", f'<Relationships xmlns="{ns}package/2006/relationships"><Relationship Id="rId1" '
+                    f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        zf.writestr("xl/workbook.xml", f'<workbook xmlns="{ns}spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
+                    '<sheet name="departments" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        zf.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{ns}package/2006/relationships">'
+                    f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        zf.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{ns}spreadsheetml/2006/main"><sheetData>'
+                    f'{sheet_xml}</sheetData></worksheet>')
+    return path
+
+
+HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>dept_id</t></is></c><c r="B1" t="inlineStr"><is><t>name</t></is></c></row>'
+
+
+@pytest.mark.parametrize("cells", [
+    # a doubled reference: the fast reader would take the far one; never handed to it
+    '<row r="2"><c r="A2" r="XFD1048576"><v>1</v></c></row>',
+    # a cell without a reference after a full row of them: its column is a running count
+    '<row r="2">' + "".join(f'<c r="{c}2"><v>1</v></c>' for c in "AB") + '<c><v>1</v></c></row>'
+    '<row r="999999"><c r="A999999" t="inlineStr"><is><t>d1</t></is></c></row>',
+    # within the limits, but one block of a million rows for three cells
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>d1</t></is></c></row><row r="1000000"><c r="J1000000"><v>1</v></c></row>',
+])
+def test_dataset_xlsx_sparse_or_doubtful_sheets_stream(tmp_path, cells):
+    """The whole-sheet reader allocates rows × columns at once (a far cell ends the process): a sheet the byte
+    scan cannot vouch for goes to the streaming reader instead, and the load ends in a value or a clear problem."""
+    from perfeval._limits import scan_table_sheets
+
+    book = _sheet_book(tmp_path / "sparse.xlsx", HEADER_ROW + cells)
+    with zipfile.ZipFile(book) as zf:
+        assert scan_table_sheets(zf) is False
+    result = run_limited(f"""
+        import json, perfeval
+        try:
+            perfeval.load({str(book)!r})
+            print('"loaded"')
+        except perfeval.DatasetError as exc:
+            print(json.dumps(sorted(set(exc.problems["code"]))))
+    """)
+    assert result != "loaded"  # no finance table: never a silent success, never a crash
+
+
+def test_dataset_xlsx_far_reference_refused_by_the_scan(tmp_path):
+    from perfeval._limits import InputRefused, scan_table_sheets
+
+    book = _sheet_book(tmp_path / "far.xlsx", HEADER_ROW + '<row r="7000000"><c r="A7000000"><v>1</v></c></row>')
+    with zipfile.ZipFile(book) as zf, pytest.raises(InputRefused) as err:
+        scan_table_sheets(zf)
+    assert err.value.code == "too_large" and "7,000,000" in err.value.reason
+
+
+def test_dataset_xlsx_fast_and_streaming_readers_agree(tmp_path):
+    """Both readers give the same rows of text: row numbers from A1 (blank rows and columns before the table
+    kept), numbers as written, dates, booleans, blanks inside a row."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from perfeval._dataset import _read_xlsx, _read_xlsx_openpyxl
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "资金"
+    ws.append([])
+    ws.append([None, "dept_id", "year", "item", "actual", "note"])
+    ws.append([None, "d1", 2022, "年度资金总额", 85.4561, None])
+    ws.append([])
+    ws.append([None, "d1", 2023.0, "基本支出", 1e-7, True])
+    ws.append([None, "d2", "2023", "项目支出", -3, dt.datetime(2023, 5, 1)])
+    wb.create_sheet("说明").append(["not a table"])
+    book = tmp_path / "book.xlsx"
+    wb.save(book)
+    with zipfile.ZipFile(book) as zf:
+        from perfeval._limits import scan_table_sheets
+
+        assert scan_table_sheets(zf) is True
+    fast, slow = _read_xlsx(book), _read_xlsx_openpyxl(book)
+    assert list(fast) == list(slow) == ["资金"]
+    assert fast["资金"] == [tuple(r[: max((i + 1 for i, v in enumerate(r) if v), default=0)]) for r in slow["资金"]]
+    assert fast["资金"][2] == ("", "d1", "2022", "年度资金总额", "85.4561")
+    assert fast["资金"][1][0] == "" and fast["资金"][3] == ()
+
+
 def test_dataset_file_size_limit(tmp_path, monkeypatch):
     from perfeval import _dataset
 
@@ -457,6 +551,73 @@ def test_keep_personal_data_opt_out(tmp_path):
     assert PERSONAL["mail"] in text and PERSONAL["mobile"] in text
 
 
+#: personal data typed into a dataset by hand: where it lands in a department report (text -> where shown)
+REPORT_PERSONAL = {
+    "王小明": "indicator name", "13912345678": "indicator name", "孙八": "note of an example department",
+    "13600001111": "note", "sun.ba@example.org": "note", "赵六": "reason", "0734-6812345": "reason",
+    "钱七": "goal", "11010519491231002X": "goal", "13787340508": "full name",
+}
+
+
+def _dataset_with_personal_data(folder: Path) -> Path:
+    """The seed department, with contacts in its note, an indicator's name and reason, a goal and the full name."""
+    perfeval.save_dataset(perfeval.load().subset(["hyx-wxb"]), folder)
+    edits = {
+        "departments": [(0, "note", "示例数据：联系人：孙八，手机 13600001111，sun.ba@example.org"),
+                        (0, "full_name", "衡阳县网信办（联系电话 13787340508）")],
+        "indicators": [(0, "name", "第一时间完成网络舆情处置（联系人：王小明 13912345678）"),
+                       (-1, "reason", "经办人：赵六，电话 0734-6812345")],
+        "goals": [(0, "goal", "抓好网上舆情管控（负责人：钱七，身份证 11010519491231002X）")],
+    }
+    for table, changes in edits.items():
+        df = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        for row, col, value in changes:
+            df.loc[df.index[row], col] = value
+        df.to_csv(folder / f"{table}.csv", index=False)
+    return folder
+
+
+def _report_texts(out: Path) -> dict[str, str]:
+    """The text of every report output: HTML and notebook as written, PDF through pdftotext, workbook XML;
+    whitespace removed (a PDF line may break inside a number)."""
+    import re
+
+    texts = {}
+    for f in out.iterdir():
+        if f.suffix == ".pdf":
+            text = subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True, check=True).stdout
+        elif f.suffix == ".xlsx":
+            with zipfile.ZipFile(f) as zf:
+                text = "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.endswith(".xml"))
+        else:
+            text = f.read_text(encoding="utf-8")
+        texts[f.suffix] = re.sub(r"\s+", "", text)
+    return texts
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) not installed")
+def test_reports_carry_no_personal_data_by_default(tmp_path):
+    """The real notebook run through the runner: HTML, PDF, notebook and workbook of a dataset with contacts in
+    it show none of them by default, and show them with --keep-personal-data (so the check can fail)."""
+    ds = _dataset_with_personal_data(tmp_path / "ds")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    found = {}
+    for label, extra in (("masked", []), ("kept", ["--keep-personal-data"])):
+        out = tmp_path / label
+        proc = subprocess.run([sys.executable, "-m", "perfeval.cli", "report", str(ds), "--dept", "hyx-wxb",
+                               "--to", "html,pdf,xlsx", "-o", str(out), "--no-progress", *extra],
+                              env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        texts = _report_texts(out)
+        assert set(texts) == {".html", ".pdf", ".ipynb", ".xlsx"}
+        found[label] = {fmt: sorted(t for t in REPORT_PERSONAL if t in text) for fmt, text in texts.items()}
+    assert found["masked"] == {".html": [], ".pdf": [], ".ipynb": [], ".xlsx": []}
+    shown = ["13600001111", "13912345678", "sun.ba@example.org", "孙八", "王小明"]  # name and note reach every page
+    for fmt in (".html", ".pdf"):
+        assert set(shown) <= set(found["kept"][fmt]), (fmt, found["kept"][fmt])
+
+
 # --------------------------------------------------------------------------- faults
 
 
@@ -523,6 +684,58 @@ def test_import_killed_mid_commit_recovers(tmp_path):
     assert sorted(ds.departments["name"]) == ["统计局", "网信办"]
     log = csv_rows(out / "import_log.csv")
     assert log["message"].str.contains("上次导入在写入时中断").any()
+
+
+@pytest.mark.parametrize("command", [["report", "--dept", "hyx-wxb", "--to", "xlsx"], ["all", "--to", "xlsx"]])
+def test_sigterm_during_excel_export_leaves_previous_file(tmp_path, command):
+    """SIGTERM while a workbook is being written: the temporary file is removed, the previous workbook stays
+    as it was, and the command says so and exits with 143 (without the handler the process died on the
+    signal and left its hidden temporary file in the output folder)."""
+    out = tmp_path / "exports"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [*command, "-o", str(out), "--no-progress"]
+    if command[0] == "all":  # one department, so the batch is short: a dataset folder of the seed department
+        ds = perfeval.load().subset(["hyx-wxb"])
+        perfeval.save_dataset(ds, tmp_path / "ds")
+        argv.insert(1, str(tmp_path / "ds"))
+    first = subprocess.run([sys.executable, "-m", "perfeval.cli", *argv], env=env, capture_output=True, text=True,
+                           timeout=600, check=False)
+    assert first.returncode == 0, first.stderr[-2000:]
+    books = {f: f.read_bytes() for f in out.glob("*.xlsx")}
+    assert books
+    ready = tmp_path / "writing"
+    code = f"""
+        import os, pathlib, sys, time
+        real = os.fsync
+        def slow(fd):  # the temporary file is written and not yet renamed: the moment a kill hurts
+            pathlib.Path({str(ready)!r}).write_text("x")
+            time.sleep(120)
+            real(fd)
+        os.fsync = slow
+        from perfeval.cli import main
+        sys.exit(main({argv!r}))
+    """
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(1200):
+            if ready.exists() or proc.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.5)
+        assert ready.exists(), "the export never reached its write"
+        assert [f for f in out.iterdir() if f.name.endswith(".tmp")]  # the temporary file is there now
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err[-2000:]
+    assert "已终止" in err and "Traceback" not in err
+    assert [f.name for f in out.iterdir() if f.name.startswith(".")] == []
+    assert {f: f.read_bytes() for f in out.glob("*.xlsx")} == books
 
 
 def test_stale_temp_files_removed_and_umask_honoured(tmp_path):
