@@ -133,6 +133,7 @@ def csv_rows(path: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- bombs: reports
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 def test_docx_deflate_bomb_refused(tmp_path):
     data, size = deflate_bomb(1024, b'<?xml version="1.0"?><w:document><w:body><w:p><w:r><w:t>')
     bomb = tmp_path / "炸弹.docx"
@@ -144,6 +145,7 @@ def test_docx_deflate_bomb_refused(tmp_path):
     assert name.endswith("炸弹.docx") and "compression_bomb" in why and "压缩比" in why
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 def test_docx_bzip2_bomb_refused(tmp_path):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_BZIP2) as zf:
@@ -172,6 +174,7 @@ def test_report_uncompressed_size_limit(tmp_path):
     assert err.value.code == "too_large" and "解压后过大" in err.value.reason
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 def test_xlsx_far_corner_cell_refused(tmp_path):
     from openpyxl import Workbook
 
@@ -187,6 +190,7 @@ def test_xlsx_far_corner_cell_refused(tmp_path):
     assert "too_large" in why and "1,048,576" in why
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 def test_xlsx_huge_merged_range_refused(tmp_path):
     from openpyxl import Workbook
 
@@ -216,6 +220,7 @@ def test_report_file_size_limit(tmp_path):
     assert err.value.code == "too_large" and "文件过大" in err.value.reason
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 @pytest.mark.parametrize("kind", ["fifo", "zero"])
 def test_special_files_refused_in_batch(tmp_path, kind):
     folder = tmp_path / "reports"
@@ -268,6 +273,7 @@ def test_special_table_files_refused(tmp_path, kind):
     assert [(p["code"], p["file"]) for p in problems] == [("not_regular_file", "goals.csv")]
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 def test_dataset_xlsx_bombs(tmp_path):
     from openpyxl import Workbook
 
@@ -322,6 +328,7 @@ HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>dept_id</t></is></c><c r
     # within the limits, but one block of a million rows for three cells
     '<row r="2"><c r="A2" t="inlineStr"><is><t>d1</t></is></c></row><row r="1000000"><c r="J1000000"><v>1</v></c></row>',
 ])
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 def test_dataset_xlsx_sparse_or_doubtful_sheets_stream(tmp_path, cells):
     """The whole-sheet reader allocates rows × columns at once (a far cell ends the process): a sheet the byte
     scan cannot vouch for goes to the streaming reader instead, and the load ends in a value or a clear problem."""
@@ -652,6 +659,7 @@ def test_batch_commits_all_or_nothing(tmp_path, monkeypatch):
     assert len(perfeval.load(out).departments) == 2
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 @needs_seed
 def test_import_killed_mid_commit_recovers(tmp_path):
     out = tmp_path / "out"
@@ -686,6 +694,7 @@ def test_import_killed_mid_commit_recovers(tmp_path):
     assert log["message"].str.contains("上次导入在写入时中断").any()
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 @pytest.mark.parametrize("command", [["report", "--dept", "hyx-wxb", "--to", "xlsx"], ["all", "--to", "xlsx"]])
 def test_sigterm_during_excel_export_leaves_previous_file(tmp_path, command):
     """SIGTERM while a workbook is being written: the temporary file is removed, the previous workbook stays

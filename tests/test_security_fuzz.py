@@ -95,6 +95,7 @@ def _mutate_csv(text: str, data) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 @fuzz
 @given(st.data())
 def test_loader_on_mutated_datasets(tmp_path_factory, data):
@@ -178,6 +179,7 @@ def _mutate_docx(data, blob: bytes) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 @pytest.mark.skipif(not SEED.exists(), reason="seed report not available")
 @fuzz
 @given(st.data())
@@ -239,6 +241,7 @@ def _clean_csv_text(s: str) -> str:
     return "".join(ch for ch in s if ch == "\t" or ord(ch) >= 0x20).replace("\r", " ")
 
 
+@pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
 @fuzz_export
 @given(names, texts)
 def test_xlsx_export_of_hostile_names(tmp_path_factory, name, note):
