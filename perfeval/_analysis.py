@@ -123,15 +123,17 @@ class Analysis:
         return list(self._index[key])
 
     # -- slicing ------------------------------------------------------------
+    def _rows(self, name: str, df: pd.DataFrame, want: set[tuple[str, int]], depts: set[str] | None) -> pd.DataFrame:
+        """The rows of ``want`` (and, with ``depts``, those departments' undated rows), in frame order."""
+        idx = self._positions(name, df)
+        parts = [idx[k] for k in want if k in idx]
+        if depts is not None:  # rows without a year stay with their department
+            parts += [idx[k] for k in self._undated(name, df) if k[0] in depts]
+        pos = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
+        return df.take(pos).reset_index(drop=True)
+
     def _take(self, want: set[tuple[str, int]], depts: set[str] | None) -> Analysis:
-        frames: dict[str, pd.DataFrame] = {}
-        for name, df in self._frames().items():
-            idx = self._positions(name, df)
-            parts = [idx[k] for k in want if k in idx]
-            if depts is not None:  # rows without a year stay with their department
-                parts += [idx[k] for k in self._undated(name, df) if k[0] in depts]
-            pos = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
-            frames[name] = df.take(pos).reset_index(drop=True)
+        frames = {name: self._rows(name, df, want, depts) for name, df in self._frames().items()}
         deps = self.dataset.departments
         if depts is not None:
             deps = deps[deps["dept_id"].isin(sorted(depts))].reset_index(drop=True)
@@ -177,10 +179,11 @@ class Analysis:
         peers = {k for k in keys if k[1] == y and k[0] not in ids}
         if not peers:
             return own
-        extra = self._take(peers, None)
-        metrics = pd.concat([own.metrics, extra.metrics]).sort_values(_KEY, kind="stable", ignore_index=True)
-        totals = pd.concat([own.scorecard.totals, extra.scorecard.totals]).sort_values(
+        # only the peers' metrics and totals rows: the rest of their year is not the report's
+        metrics = pd.concat([own.metrics, self._rows("metrics", self.metrics, peers, None)]).sort_values(
             _KEY, kind="stable", ignore_index=True)
+        totals = pd.concat([own.scorecard.totals, self._rows("card.totals", self.scorecard.totals, peers, None)]
+                           ).sort_values(_KEY, kind="stable", ignore_index=True)
         return replace(own, metrics=metrics, scorecard=replace(own.scorecard, totals=totals), _index={})
 
     # -- hand-over between processes ---------------------------------------

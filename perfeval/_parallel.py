@@ -316,15 +316,24 @@ def _local_reports(jobs: list[Job], workers: int, timeout: int, kernel_name: str
 
 
 def _kernel_cleanup_plugin() -> Any:
-    """A dask worker plugin that stops the worker's kernels when the worker closes."""
+    """A dask worker plugin that stops the worker's kernels when the worker closes.
+
+    Every batch registers it again, and dask tears the registered copy down
+    before it installs the new one: that teardown, on a worker still running,
+    must leave the kernels alone (they serve this batch and any other client's).
+    """
     from distributed.diagnostics.plugin import WorkerPlugin
 
     class PerfevalKernels(WorkerPlugin):
         name = "perfeval-kernels"
 
-        def teardown(self, worker: Any) -> None:  # noqa: ARG002 - plugin signature
+        def teardown(self, worker: Any) -> None:
+            from distributed.worker import WORKER_ANY_RUNNING
+
             from perfeval._run import cleanup_kernels
 
+            if getattr(worker, "status", None) in WORKER_ANY_RUNNING:
+                return  # replaced by the next batch's registration, not a closing worker
             cleanup_kernels()
 
     return PerfevalKernels()

@@ -594,6 +594,11 @@ class KernelSession:
     def run(self, job: Job | Sequence[Any]) -> RunResult:
         """Execute one job in this session's kernel and write its outputs."""
         job = _as_job(job)
+        if self._kernel is not None and id(self._kernel) not in _LIVE:
+            # killed under us (cleanup_kernels): its process and folder are gone, start a new one
+            with contextlib.suppress(Exception):
+                self._kernel.kc.stop_channels()
+            self._kernel, self._count = None, 0
         if self._kernel is None:
             self._kernel = _Kernel(self.kernel_name, _kernel_env(), job.notebook.resolve().parent)
             self._loop.run_until_complete(self._kernel.start())

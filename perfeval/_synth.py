@@ -446,7 +446,9 @@ def _consequences(dy: _DeptYear, fw: Any) -> list[tuple[str, str]]:
         expected = fw.grade_for(total_rep)
         if expected is not None and expected != norm:
             out.append(("grade_mismatch", "自评结果 综合评定等级"))
-        if fw.grade_for(led["re_total"]) != norm:
+        # a re-scored total with unscored items (a weight, no re-scored value) gets no grade
+        unscored = any(i.rescore is None and i.weight is not None for i in dy.items)
+        if not unscored and fw.grade_for(led["re_total"]) != norm:
             out.append(("grade_differs_after_rescore", "自评结果 综合评定等级"))
     return out
 
@@ -573,33 +575,36 @@ def _inject(rng: random.Random, dy: _DeptYear, code: str) -> bool:
         cur = _fw().normalise_grade(ev["grade"])
         ev["grade"] = rng.choice([g for g in ("优", "良", "中", "差") if g != cur])
     elif code == "grade_differs_after_rescore":
-        # an item re-scoring cannot value (quantitative target, words achieved) loses its weight in the
-        # re-scored total; the reported total is brought just above a grade boundary so the grade changes
-        it = _pick(rng, dy, ("pct_ge", "count", "pct_100", "sat"), min_weight=5)
+        # a full score reported for a percentage item that fell short: re-scoring takes off enough to drop the
+        # total below the grade boundary under the reported total (a total with unscored items gets no grade,
+        # so the item must stay scorable)
+        it = _pick(rng, dy, ("pct_ge", "sat"), min_weight=5)
         if it is None:
             return False
-        it.actual = rng.choice(("基本完成", "较好", "完成较好"))
-        it.rescore = None
-        T.append(("unscorable_indicator", _seq(dy, it)))
-        w = it.weight or 0.0
-        total = ev["total_score"]
-        lower = max(b for b in _BOUNDARIES if b <= total) if total >= 60 else None
-        if lower is None or total - w >= lower - 0.5:
-            # lower the reported total honestly: turn other met items into shortfalls (with reasons)
-            others = [i for i in dy.items if i is not it and i.kind in _GE and i.score == i.weight and i.weight]
-            rng.shuffle(others)
-            for o in others:
-                if lower is None or ev["total_score"] - w < lower - 0.5:
-                    break
-                before = o.score or 0.0
-                _shortfall(rng, o, rng.uniform(0.55, 0.8))
-                ev["total_score"] = round(ev["total_score"] - before + (o.score or 0.0), 2)
-                if ev["total_score"] < (lower or 0) + 0.5:
-                    return False
-            if lower is None or ev["total_score"] - w >= lower - 0.5:
-                return False
-        grade = _fw().grade_for(ev["total_score"])
-        ev["grade"] = grade
+        room = 0.4 * (it.weight or 0.0)  # the most the re-scoring may take off (achieved ≥ 60% of target)
+
+        def gap() -> float | None:
+            total = ev["total_score"]
+            lower = max((b for b in _BOUNDARIES if b <= total), default=None)
+            return None if lower is None else total - lower
+
+        # bring the reported total within reach of the boundary below it with honest shortfalls
+        others = [i for i in dy.items if i is not it and i.kind in _GE and i.score == i.weight and i.weight]
+        rng.shuffle(others)
+        for o in others:
+            g = gap()
+            if g is None or g + 0.8 <= room:
+                break
+            before = o.score or 0.0
+            _shortfall(rng, o, rng.uniform(0.6, 0.85))
+            ev["total_score"] = round(ev["total_score"] - before + (o.score or 0.0), 2)
+        g = gap()
+        if g is None or g < 0.5 or g + 0.8 > room:
+            return False
+        _shortfall(rng, it, 1.0 - (g + rng.uniform(0.6, 0.8)) / (it.weight or 1.0))
+        it.score = it.weight  # reported in full: the reported total and its grade stay as they were
+        ev["grade"] = _fw().grade_for(ev["total_score"])
+        T.extend([("full_score_despite_shortfall", _seq(dy, it)), ("indicator_score_mismatch", _seq(dy, it))])
     elif code == "sum_mismatch":
         kids = [r for r in dy.finance if r["parent"] in ("三公经费", "项目支出") and r["actual"]]
         if not kids:

@@ -325,16 +325,29 @@ class _Context:
         return names.get(str(dept_id), str(dept_id))
 
     def part(self, frame: pd.DataFrame, dept_id: str, year: int) -> pd.DataFrame:
-        """The rows of ``frame`` for one department-year (indexed once per frame)."""
+        """The rows of ``frame`` for one department-year, in frame order.
+
+        The frame is put in (dept_id, year) order once (one stable take); each
+        department-year is then a slice of it, which costs the same whatever the
+        frame's length (picking rows by position out of the whole frame would
+        copy Arrow-backed columns in full on every call).
+        """
         key = f"index:{id(frame)}"
-        index = self._cache.get(key)
-        if index is None:
+        cached = self._cache.get(key)
+        if cached is None:
             groups = frame.groupby(["dept_id", "year"], sort=False).indices if len(frame) else {}
-            index = {(str(d), int(y)): pos for (d, y), pos in groups.items() if not _isna(y)}
-            self._cache[key] = index
+            spans: dict[tuple[str, int], tuple[int, int]] = {}
+            order: list[Any] = []
+            for (d, y), pos in groups.items():
+                if not _isna(y):
+                    spans[(str(d), int(y))] = (len(order), len(order) + len(pos))
+                    order.extend(pos)
+            cached = (frame.take(order) if order else frame.iloc[:0], spans)
+            self._cache[key] = cached
             self._cache[f"frame:{id(frame)}"] = frame  # keep the frame alive while its id is a key
-        pos = index.get((str(dept_id), int(year)))
-        return frame.iloc[pos] if pos is not None else frame.iloc[:0]
+        ordered, spans = cached
+        span = spans.get((str(dept_id), int(year)))
+        return ordered.iloc[span[0]:span[1]] if span is not None else frame.iloc[:0]
 
     def finance_rows(self, dept_id: str, year: int) -> pd.DataFrame:
         return self.part(self.ds.finance, dept_id, year)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbformat.v4 import new_code_cell
 
 from perfeval._parallel import Bundle, check_parallel_args, make_bundle, run_distributed
 from perfeval._paths import DEFAULT_DATASET
@@ -232,9 +233,6 @@ def test_dask_cluster_writes_the_same_reports_as_a_serial_run(cluster, serial_re
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("cluster", ["local_cluster", "separate_cluster"])
-@pytest.mark.xfail(strict=False, reason="known bug: on a cluster that already ran a batch (the test before "
-                                        "this one) every report of the next batch fails; passes on a fresh "
-                                        "cluster. Being fixed")
 def test_a_report_failing_on_a_dask_worker_does_not_stop_the_batch(cluster, tmp_path, request):
     address = request.getfixturevalue(cluster)
     names = ["甲", "乙", "丙"]
@@ -244,6 +242,26 @@ def test_a_report_failing_on_a_dask_worker_does_not_stop_the_batch(cluster, tmp_
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(
         ["r_甲.ipynb", "r_甲.html", "r_乙.ipynb", "r_丙.ipynb", "r_丙.html"])
     assert "执行失败" in nbformat.read(tmp_path / "o" / "r_乙.ipynb", as_version=4).cells[0].source
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("cluster", ["local_cluster", "separate_cluster"])
+def test_one_cluster_runs_two_different_batches_back_to_back(cluster, tmp_path, request):
+    """Each batch registers the kernel clean-up plugin again: replacing it must not stop the workers' kernels."""
+    address = request.getfixturevalue(cluster)
+    body = [new_code_cell("from pathlib import Path\nprint(name, Path(dataset, 'data.txt').read_text(encoding='utf-8'))")]
+    for batch in ("一", "二"):
+        ds = tmp_path / f"数据{batch}"
+        ds.mkdir()
+        (ds / "data.txt").write_text(f"第{batch}批数据", encoding="utf-8")
+        nb = make_notebook(tmp_path / f"n{batch}.ipynb", body=body, params="dataset = ''\nname = ''")
+        jobs = [Job(nb, {"dataset": str(ds), "name": n}, tmp_path / batch / f"r_{n}", ("html",), n)
+                for n in ("甲", "乙", "丙")]
+        results = run_distributed(jobs, scheduler=address, progress=False)
+        assert [r.ok for r in results] == [True] * 3, [r.error for r in results]
+        for r in results:
+            assert _outputs_text(r.outputs["ipynb"])[-1] == [f"{r.job.label} 第{batch}批数据\n"]
+            assert r.outputs["html"].is_file()
 
 
 @pytest.mark.e2e

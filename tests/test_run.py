@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -366,6 +367,26 @@ def test_kernel_files_live_in_one_private_folder_removed_at_close(tmp_path, monk
         record = json.loads((folder / OWNER_FILE).read_text())
         assert record == {"owner_pid": os.getpid(), "kernel_pid": result.kernel_pid}
     assert _kernel_folders(tmp_path) == [] and _gone(result.kernel_pid)
+
+
+@pytest.mark.e2e
+def test_a_session_whose_kernel_was_stopped_under_it_starts_a_new_one(tmp_path):
+    """cleanup_kernels() (a signal, a dask worker plugin) kills the kernel; the session's next job still runs."""
+    from perfeval._run import cleanup_kernels
+
+    nb = make_notebook(tmp_path / "n.ipynb")
+    with KernelSession() as session:
+        first = session.run(Job(nb, {"name": "甲"}, tmp_path / "out" / "a", ()))
+        assert first.ok, first.error
+        cleanup_kernels()
+        deadline = time.monotonic() + 10
+        while not _gone(first.kernel_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # SIGKILL sent: wait for it to land
+        assert _gone(first.kernel_pid)
+        second = session.run(Job(nb, {"name": "乙"}, tmp_path / "out" / "b", ()))
+        assert second.ok, second.error
+        assert second.kernel_pid != first.kernel_pid
+        assert _first_json(nbformat.read(second.outputs["ipynb"], as_version=4))["leaked"] is False
 
 
 def test_next_start_removes_stale_kernel_folders(tmp_path):

@@ -45,9 +45,6 @@ def test_province_loads_in_the_input_contract(province):
     assert set(ds.finance["split"].dropna()) == {"total", "source", "nature", "detail", "memo"}
 
 
-@pytest.mark.xfail(reason="known: grade_differs_after_rescore is planted through an unscorable item, but a total "
-                          "with unscored items now gets no grade (issue 8), so the planted grade change is never "
-                          "raised; the generator needs another way to move the re-scored grade")
 def test_every_finding_code_is_planted_and_found(province):
     result, ds = province
     assert set(result.injected) == set(perfeval.CATALOGUE)

@@ -141,23 +141,91 @@ def _blank(df: pd.DataFrame) -> pd.DataFrame:
     return df.fillna("").astype("str")
 
 
-def _splice(df: pd.DataFrame, drop: pd.Series, new: pd.DataFrame) -> pd.DataFrame:
-    """``df`` without the ``drop`` rows, ``new`` inserted where the first dropped row was (else appended)."""
-    mask = drop.to_numpy(dtype=bool)
-    pos = int(mask.argmax()) if mask.any() else len(df)
-    kept = df[~mask]
-    k = int((~mask[:pos]).sum())
-    parts = [x for x in (kept.iloc[:k], new, kept.iloc[k:]) if not x.empty]
-    if not parts:
-        return df.iloc[0:0]
-    return pd.concat(parts, ignore_index=True)[list(df.columns)]
+Key = tuple[str, ...]
 
 
-def _same_project(df: pd.DataFrame, project: str) -> pd.Series:
-    """Rows of the same project ("" = the department's own report); tables without the column are department rows."""
-    if "project" not in df.columns:
-        return pd.Series(not project, index=df.index, dtype=bool)
-    return df["project"].fillna("") == project
+class _Table:
+    """A table being merged into: rows (dicts) in table order, found by key without scanning.
+
+    ``keys`` names the indexes (``name -> columns``); :meth:`find` gives the live
+    rows of a key in table order. :meth:`replace` drops rows and puts new ones
+    where the first dropped row was (else at the end), as a merge must, in time
+    proportional to the rows touched: each row carries a sort position (a tuple;
+    rows put in place of a dropped row at position ``p`` get ``p + (k,)``, which
+    sort after ``p`` and before anything that followed it), and the table is put
+    in order once, by :meth:`frame`.
+    """
+
+    def __init__(self, df: pd.DataFrame, columns: list[str], keys: dict[str, tuple[str, ...]]) -> None:
+        self.columns = columns
+        self.keys = keys
+        self.rows: list[dict[str, str]] = []
+        self.pos: list[tuple[int, ...]] = []
+        self.alive: list[bool] = []
+        self.index: dict[str, dict[Key, list[int]]] = {name: {} for name in keys}
+        self._next = 0
+        self._add(df.to_dict("records"), None)
+
+    def _key(self, name: str, row: dict[str, str]) -> Key:
+        return tuple(row.get(c, "") or "" for c in self.keys[name])
+
+    def _add(self, rows: list[dict[str, str]], at: tuple[int, ...] | None) -> None:
+        for k, row in enumerate(rows):
+            rid = len(self.rows)
+            self.rows.append(row)
+            self.alive.append(True)
+            if at is None:
+                self.pos.append((self._next,))
+                self._next += 1
+            else:
+                self.pos.append((*at, k))
+            for name in self.keys:
+                self.index[name].setdefault(self._key(name, row), []).append(rid)
+
+    def find(self, index: str, key: Key) -> list[int]:
+        """Live row ids of ``key`` in the ``index``, in table order."""
+        ids = [i for i in self.index[index].get(key, ()) if self.alive[i]]
+        return sorted(ids, key=self.pos.__getitem__) if len(ids) > 1 else ids
+
+    def replace(self, drop: set[int] | list[int], new: list[dict[str, str]]) -> None:
+        """Drop the ``drop`` rows; ``new`` goes where the first of them was, else at the end."""
+        live = [i for i in drop if self.alive[i]]
+        at = min((self.pos[i] for i in live), default=None)
+        for i in live:
+            self.alive[i] = False
+        self._add(new, at)
+
+    def set(self, rid: int, column: str, value: str) -> None:
+        """Change one value of a live row (its index entries follow)."""
+        row = self.rows[rid]
+        touched = [name for name, cols in self.keys.items() if column in cols]
+        for name in touched:
+            self.index[name][self._key(name, row)].remove(rid)
+        row[column] = value
+        for name in touched:
+            self.index[name].setdefault(self._key(name, row), []).append(rid)
+
+    def frame(self) -> pd.DataFrame:
+        order = sorted((i for i, a in enumerate(self.alive) if a), key=self.pos.__getitem__)
+        return _blank(pd.DataFrame([self.rows[i] for i in order], columns=self.columns))
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, str]]:
+    return _blank(df).to_dict("records")
+
+
+#: the indexes each table keeps (a report's block is its department, year and project)
+_DEPT_YEAR = ("dept_id", "year", "project")
+_TABLE_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "departments": {"id": ("dept_id",), "name": ("name",)},
+    "finance": {"block": _DEPT_YEAR, "item": ("dept_id", "project", "year", "item")},
+    "staffing": {"block": _DEPT_YEAR},
+    "indicators": {"block": _DEPT_YEAR},
+    "goals": {"block": _DEPT_YEAR},
+    "evaluations": {"block": _DEPT_YEAR},
+}
+_PROV_KEYS = {"block": ("dept_id", "report_year", "project"), "year": ("table", "dept_id", "year"),
+              "item": ("table", "dept_id", "year", "key", "project")}
 
 
 STAGING_DIR = ".perfeval-staging"
@@ -222,18 +290,20 @@ def commit(out_dir: Path, files: dict[str, bytes]) -> None:
 
 
 class _State:
-    """The dataset folder being merged into, held in memory until written."""
+    """The dataset folder being merged into, held in memory (indexed by block) until written once."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.tables = {name: _read_csv(out_dir / f"{name}.csv", cols) for name, cols in CONTRACT_COLUMNS.items()}
+        frames = {name: _read_csv(out_dir / f"{name}.csv", cols) for name, cols in CONTRACT_COLUMNS.items()}
         self.absent = {name: (set(df.attrs.get("absent", ())) & OPTIONAL_COLUMNS
                               if (out_dir / f"{name}.csv").exists() else set())
-                       for name, df in self.tables.items()}
-        self.prov = _read_csv(out_dir / PROVENANCE_FILE, PROVENANCE_COLUMNS)
-        self.prov_absent = (set(self.prov.attrs.get("absent", ())) & OPTIONAL_COLUMNS
+                       for name, df in frames.items()}
+        self.tables = {name: _Table(df, CONTRACT_COLUMNS[name], _TABLE_KEYS[name]) for name, df in frames.items()}
+        prov = _read_csv(out_dir / PROVENANCE_FILE, PROVENANCE_COLUMNS)
+        self.prov_absent = (set(prov.attrs.get("absent", ())) & OPTIONAL_COLUMNS
                             if (out_dir / PROVENANCE_FILE).exists() else set())
-        self.log = _read_csv(out_dir / LOG_FILE, LOG_COLUMNS)
+        self.prov = _Table(prov, PROVENANCE_COLUMNS, _PROV_KEYS)
+        self.log = _Table(_read_csv(out_dir / LOG_FILE, LOG_COLUMNS), LOG_COLUMNS, {"file": ("file",)})
         self.new_log: list[dict] = []
 
     # -- identity ------------------------------------------------------------
@@ -247,13 +317,13 @@ class _State:
         import log says so.
         """
         deps = self.tables["departments"]
-        if not rep.name or (deps["dept_id"] == rep.dept_id).any():
+        if not rep.name or deps.find("id", (rep.dept_id,)):
             return rep
-        region = deps["region"].fillna("")
-        same = deps[(deps["name"] == rep.name) & ((region == rep.region) | (region == "") | (rep.region == ""))]
+        same = [i for i in deps.find("name", (rep.name,))
+                if deps.rows[i]["region"] in (rep.region, "") or rep.region == ""]
         if len(same) != 1:
             return rep
-        new_id = str(same["dept_id"].iloc[0])
+        new_id = deps.rows[same[0]]["dept_id"]
 
         def rekey(df: pd.DataFrame) -> pd.DataFrame:
             if "dept_id" not in df.columns:
@@ -268,62 +338,51 @@ class _State:
     # -- conflicts -----------------------------------------------------------
     def conflict(self, rep: ImportedReport) -> str | None:
         dept, year = rep.dept_id, str(rep.year)
-        owners = self.prov[(self.prov["dept_id"] == dept) & (self.prov["report_year"] == year)
-                           & (self.prov["project"] == rep.project)]
-        if not owners.empty:
-            same = (owners["file"] == rep.file) | (owners["file_sha1"] == rep.sha1)
-            if same.any():
+        prov = self.prov
+        owners = [prov.rows[i] for i in prov.find("block", (dept, year, rep.project))]
+        if owners:
+            if any(o["file"] == rep.file or o["file_sha1"] == rep.sha1 for o in owners):
                 return None
             what = f"同一项目（{rep.project}）" if rep.project else ""
-            return (f"与已导入的 {owners['file'].iloc[0]} 属同一部门（{dept}）同一年度（{year}）{what}，"
+            return (f"与已导入的 {owners[0]['file']} 属同一部门（{dept}）同一年度（{year}）{what}，"
                     f"未覆盖；如确需替换，请先删除旧数据")
         for name in ("staffing", "indicators", "goals", "evaluations"):
-            t = self.tables[name]
-            if ((t["dept_id"] == dept) & (t["year"] == year) & _same_project(t, rep.project)).any():
+            if self.tables[name].find("block", (dept, year, rep.project)):
                 return f"数据集中已有部门 {dept} {year} 年的数据（非本工具导入，{name}），未覆盖"
         fin = self.tables["finance"]
-        rows = fin[(fin["dept_id"] == dept) & (fin["year"] == year) & _same_project(fin, rep.project)]
-        if not rows.empty:
-            known = self.prov[(self.prov["table"] == "finance") & (self.prov["dept_id"] == dept)
-                              & (self.prov["year"] == year)]
-            hand = set(rows["item"]) - set(known["key"])
-            if hand:
+        rows = fin.find("block", (dept, year, rep.project))
+        if rows:
+            known = {prov.rows[i]["key"] for i in prov.find("year", ("finance", dept, year))}
+            if {fin.rows[i]["item"] for i in rows} - known:
                 return f"数据集中已有部门 {dept} {year} 年的资金数据（非本工具导入），未覆盖"
         return None
 
     # -- merging -------------------------------------------------------------
     def merge(self, rep: ImportedReport) -> None:
         """Put a report's block in place of its previous import (same position), or append it."""
-        dept, year = rep.dept_id, str(rep.year)
-        prov = self.prov
-        block = (prov["dept_id"] == dept) & (prov["report_year"] == year) & (prov["project"] == rep.project)
-        old_fin = set(map(tuple, prov[block & (prov["table"] == "finance")][["year", "key"]].to_numpy().tolist()))
-        fin = self.tables["finance"]
-        fin_drop = fin["dept_id"].eq(dept) & _same_project(fin, rep.project) & pd.Series(
-            [(y, i) in old_fin for y, i in zip(fin["year"].tolist(), fin["item"].tolist())], index=fin.index, dtype=bool)
+        dept, year, project = rep.dept_id, str(rep.year), rep.project
+        prov, fin = self.prov, self.tables["finance"]
+        block = prov.find("block", (dept, year, project))
+        prov_drop = set(block)
+        old_fin = {(prov.rows[i]["year"], prov.rows[i]["key"]) for i in block if prov.rows[i]["table"] == "finance"}
+        fin_drop = {i for y, item in old_fin for i in fin.find("item", (dept, project, y, item))}
 
-        new_prov = _blank(rep.provenance)
-        new_fin = _blank(rep.tables["finance"])
+        new_prov = _records(rep.provenance)
+        new_fin = _records(rep.tables["finance"])
         skip_keys: set[tuple[str, str]] = set()
-        prov_drop = block.copy()
-        is_dept = ((fin["dept_id"] == dept) & _same_project(fin, rep.project)).to_numpy(dtype=bool)
-        dropped = fin_drop.to_numpy(dtype=bool)
-        lookup = {(y, i): pos for pos, (y, i, d, x) in enumerate(zip(fin["year"].tolist(), fin["item"].tolist(), is_dept, dropped))
-                  if d and not x}
-        for row in new_fin.to_dict("records"):
-            pos = lookup.get((row["year"], row["item"]))
-            if pos is None:
+        owned = frozenset(fin_drop)
+        for row in new_fin:
+            # the last row of this item the previous import did not own (rows of other reports' 上年决算数)
+            others = [i for i in fin.find("item", (dept, project, row["year"], row["item"])) if i not in owned]
+            if not others:
                 continue
-            same = pd.Series(False, index=fin.index)
-            same.iloc[pos] = True
-            old = fin[same].iloc[0]
+            pos = others[-1]
+            old = fin.rows[pos]
             differs = [c for c in ("initial_budget", "adjusted_budget", "actual", "unit")
                        if old[c] and row[c] and old[c] != row[c]]
             if row["year"] == year:  # this report is the primary source of its own year
-                fin_drop = fin_drop | same
-                prov_drop = prov_drop | ((prov["table"] == "finance") & (prov["dept_id"] == dept)
-                                         & (prov["year"] == year) & (prov["key"] == row["item"])
-                                         & (prov["project"] == rep.project))
+                fin_drop.add(pos)
+                prov_drop.update(prov.find("item", ("finance", dept, year, row["item"], project)))
                 if differs:
                     self._note(WARNING, rep.file, f"finance {dept} {year} {row['item']}",
                                "；".join(f"{c}: {old[c]} → {row[c]}" for c in differs),
@@ -335,45 +394,37 @@ class _State:
                                "；".join(f"{c}: {old[c]} / {row[c]}" for c in differs),
                                f"“上年决算数”与数据集中 {row['year']} 年已有数值不一致，保留已有数值")
         if skip_keys:
-            keep = [(y, i) not in skip_keys for y, i in zip(new_fin["year"], new_fin["item"])]
-            new_fin = new_fin[keep]
-            pkeep = [not (t == "finance" and (y, k) in skip_keys)
-                     for t, y, k in zip(new_prov["table"], new_prov["year"], new_prov["key"])]
-            new_prov = new_prov[pkeep]
-        self.tables["finance"] = _splice(fin, fin_drop, new_fin)
+            new_fin = [r for r in new_fin if (r["year"], r["item"]) not in skip_keys]
+            new_prov = [r for r in new_prov if not (r["table"] == "finance" and (r["year"], r["key"]) in skip_keys)]
+        fin.replace(fin_drop, new_fin)
         for name in ("staffing", "indicators", "goals", "evaluations"):
-            t = self.tables[name]
-            if name == "staffing" and rep.project:
+            if name == "staffing" and project:
                 continue  # a project form does not speak for the department's staff
-            self.tables[name] = _splice(t, (t["dept_id"] == dept) & (t["year"] == year) & _same_project(t, rep.project),
-                                        _blank(rep.tables[name]))
-        self.prov = _splice(prov, prov_drop, new_prov)
+            t = self.tables[name]
+            t.replace(t.find("block", (dept, year, project)), _records(rep.tables[name]))
+        prov.replace(prov_drop, new_prov)
         self._merge_department(rep)
-        log = self.log
-        self.log = _splice(log, log["file"] == rep.file, _blank(rep.log))
+        self.log.replace(self.log.find("file", (rep.file,)), _records(rep.log))
 
     def _merge_department(self, rep: ImportedReport) -> None:
         deps = self.tables["departments"]
-        new = _blank(rep.tables["departments"]).iloc[0]
-        hit = deps["dept_id"] == rep.dept_id
-        if not hit.any():
-            self.tables["departments"] = pd.concat([deps, new.to_frame().T], ignore_index=True)
+        new = _records(rep.tables["departments"])[0]
+        hit = deps.find("id", (rep.dept_id,))
+        if not hit:
+            deps.replace([], [new])
             return
-        idx = deps.index[hit][0]
-        deps = deps.copy()
+        idx = hit[0]
         for c in ("name", "region", "full_name"):
-            old = deps.at[idx, c]
+            old = deps.rows[idx][c]
             if not old and new[c]:
-                deps.at[idx, c] = new[c]
+                deps.set(idx, c, new[c])
             elif old and new[c] and old != new[c]:
                 self._note(WARNING, rep.file, f"departments {rep.dept_id} {c}", new[c],
                            f"部门信息与已有的「{old}」不同，保留已有值")
-        self.tables["departments"] = deps
 
     def fail(self, file: str, reason: str) -> None:
-        entry = pd.DataFrame([{"level": ERROR, "file": file, "location": "文件", "raw": "", "message": reason}],
-                             columns=LOG_COLUMNS)
-        self.log = _splice(self.log, self.log["file"] == file, entry)
+        entry = {"level": ERROR, "file": file, "location": "文件", "raw": "", "message": reason}
+        self.log.replace(self.log.find("file", (file,)), [entry])
 
     def _note(self, level: str, file: str, location: str, raw: str, message: str) -> None:
         self.new_log.append({"level": level, "file": file, "location": location, "raw": raw, "message": message})
@@ -383,14 +434,14 @@ class _State:
         """Commit every table, the provenance and the log together (:func:`commit`)."""
         files: dict[str, bytes] = {}
         for name, cols in CONTRACT_COLUMNS.items():
-            df = _blank(self.tables[name])
+            df = self.tables[name].frame()
             # an optional column the folder's file did not have stays out while nothing fills it
             keep = [c for c in cols if not (c in self.absent[name] and not df[c].astype(bool).any())]
             files[f"{name}.csv"] = _csv_bytes(df[keep])
-        prov = _blank(self.prov)
+        prov = self.prov.frame()
         keep = [c for c in PROVENANCE_COLUMNS if not (c in self.prov_absent and not prov[c].astype(bool).any())]
         files[PROVENANCE_FILE] = _csv_bytes(prov[keep])
-        log = pd.concat([self.log, pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
+        log = pd.concat([self.log.frame(), pd.DataFrame(self.new_log, columns=LOG_COLUMNS)], ignore_index=True)
         files[LOG_FILE] = _csv_bytes(_blank(log)[LOG_COLUMNS].drop_duplicates())
         commit(self.out_dir, files)
 
