@@ -37,8 +37,12 @@ from ._schema import (
 )
 
 #: The one string dtype of every public frame: pandas' own string dtype with NaN for
-#: missing, which pandas 3 calls "str" (pandas >= 2.3 builds the same dtype).
-STR = pd.StringDtype(na_value=float("nan"))
+#: missing, which pandas 3 calls "str" (pandas >= 2.3 builds the same dtype), stored
+#: as Python strings whether or not pyarrow is installed: the engine reads cells
+#: back (labels, raw text) and iterating an Arrow-backed column costs ~4 µs a cell,
+#: a Python-backed one next to nothing; the dtype is the same everywhere, so frames
+#: built with and without pyarrow compare equal.
+STR = pd.StringDtype("python", na_value=float("nan"))
 TABLE_ORDER = ("departments", "finance", "staffing", "indicators", "goals", "evaluations")
 
 # Output columns of each frame (after the contract columns); documented in Dataset.
