@@ -40,7 +40,7 @@ def _groups(df: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[tuple[str,
     """
     cols = [c for c in columns if c in df.columns]
     buckets: dict[tuple[str, int], dict[str, list]] = {}
-    for d, y, *vals in zip(df["dept_id"], df["year"], *(df[c] for c in cols)):
+    for d, y, *vals in zip(df["dept_id"].tolist(), df["year"].tolist(), *(df[c].tolist() for c in cols)):
         if pd.isna(d) or pd.isna(y):
             continue
         g = buckets.get((d, int(y)))
@@ -69,8 +69,17 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     (71.9019, 'children')
     """
     fin = ds.finance
-    out = []
-    for (dept, year), g in _groups(fin, ("item", "parent", "split", column)):
+    fin = fin[fin["dept_id"].notna() & fin["year"].notna()]
+    # the whole frame at once where every line is reported; a department-year with a blank
+    # line (or an item given twice) is rolled up line by line below
+    own = fin[column].astype("Float64")
+    keyed = fin[["dept_id", "year", "item"]]
+    slow_key = (own.isna() | keyed.duplicated(keep=False)).groupby(
+        [fin["dept_id"], fin["year"]], sort=False).transform("any").astype(bool)
+    fast = pd.DataFrame({"dept_id": fin["dept_id"], "year": fin["year"], "item": fin["item"],
+                         "parent": fin["parent"], "value": own, "basis": "reported"})[~slow_key.to_numpy()]
+    out: list[dict] = []
+    for (dept, year), g in _groups(fin[slow_key.to_numpy()], ("item", "parent", "split", column)):
         vals = dict(zip(g["item"], g[column]))
         kids: dict[str, dict[str, str]] = {}
         splits = g["split"] if "split" in g else [""] * len(g["item"])
@@ -101,6 +110,9 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
             v, basis = value(item)
             out.append({"dept_id": dept, "year": year, "item": item, "parent": parent, "value": v, "basis": basis})
     df = pd.DataFrame(out, columns=["dept_id", "year", "item", "parent", "value", "basis"])
+    if len(fast):
+        df = pd.concat([fast.astype({"value": "Float64"}), df.astype({"value": "Float64"})], ignore_index=True)
+        df = df.sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
     return df.astype({"dept_id": STR, "year": "Int64", "item": STR, "parent": STR, "value": "Float64", "basis": STR})
 
 

@@ -528,9 +528,26 @@ def _framework_index(ds: Any, dept: np.ndarray, year: np.ndarray, per_key: dict[
 
 def _key_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """``dept_id`` as str objects and ``year`` as int64, as the engine keys department-years."""
-    dept = np.array([str(d) for d in df["dept_id"].tolist()], dtype=object) if len(df) else np.array([], dtype=object)
-    year = df["year"].to_numpy(dtype=np.int64) if len(df) else np.array([], dtype=np.int64)
-    return dept, year
+    if not len(df):
+        return np.array([], dtype=object), np.array([], dtype=np.int64)
+    col = df["dept_id"]
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "python" and not col.hasnans:
+        dept = col.to_numpy(dtype=object)
+    else:
+        dept = np.array([str(d) for d in col.tolist()], dtype=object)
+    return dept, df["year"].to_numpy(dtype=np.int64)
+
+
+def _only_keys(ds: Any, name: str, dept: np.ndarray, year: np.ndarray) -> Any:
+    """A stand-in for ``ds`` whose frame ``name`` keeps only the rows of the given department-years."""
+    from types import SimpleNamespace
+
+    df = _frame(ds, name)
+    if df.empty:
+        return SimpleNamespace(**{name: df})
+    d, y = _key_arrays(df)
+    wanted = pd.MultiIndex.from_arrays([dept, year])
+    return SimpleNamespace(**{name: df[pd.MultiIndex.from_arrays([d, y]).isin(wanted)]})
 
 
 _IND_COLUMNS = [
@@ -605,8 +622,8 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                                      t_unit, a_unit, vague, score, ratio, basis, shortfall, over)
 
     if slow.any():  # the per-row reference for the rare kinds
-        finance = _finance_lookup(ds)
-        staffing = _staffing_lookup(ds)
+        finance = _finance_lookup(_only_keys(ds, "finance", dept[slow], year[slow]))
+        staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
         sub = ind.iloc[np.flatnonzero(slow)].copy()
         sub["rule"] = rule[slow]
         for i, row in zip(np.flatnonzero(slow).tolist(), sub.itertuples(index=False)):
