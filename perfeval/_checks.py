@@ -29,7 +29,9 @@ from perfeval._scoring import (
     _framework_index,
     _grades,
     _key_arrays,
+    _match,
     _objects,
+    _row_codes,
     _per_distinct,
     execution_rate,
     rescore,
@@ -160,22 +162,22 @@ def _at(r: Any) -> str:
 
 
 class _LazyRows:
-    """A group's rows by position; the frame (for the row span) is built only when a finding needs it."""
+    """A group's rows by position; the row span is formatted only when a finding needs it."""
 
-    def __init__(self, frame: pd.DataFrame, positions: Any) -> None:
-        self.frame, self.positions = frame, positions
+    def __init__(self, source: np.ndarray, source_row: np.ndarray, positions: np.ndarray) -> None:
+        self.source, self.source_row, self.positions = source, source_row, positions
 
     def __len__(self) -> int:
         return len(self.positions)
 
     def __str__(self) -> str:
-        rows = self.frame.iloc[self.positions]
-        return _rows_span(rows["source"], rows["source_row"])
+        return _rows_span(self.source[self.positions], self.source_row[self.positions])
 
 
-def _rows_span(source: pd.Series, rows: pd.Series) -> str:
-    src = [s for s in source.dropna().unique().tolist()]
-    r = [int(x) for x in rows.dropna().tolist()]
+def _rows_span(source: np.ndarray, rows: np.ndarray) -> str:
+    """``（indicators.csv 第3–9行）``: the first source named and the span of its rows."""
+    src = [s for s in pd.unique(source) if s is not None]
+    r = [int(x) for x in rows if x == x]
     if not src or not r:
         return ""
     a, b = min(r), max(r)
@@ -320,16 +322,19 @@ def _ind_loc(r: Any, field: str) -> str:
 
 def _pair_positions(raw: pd.DataFrame, card_ind: pd.DataFrame) -> np.ndarray:
     """For each scorecard indicator, the position of the dataset row with its key (see :func:`_pair_by_key`)."""
-    def index(df: pd.DataFrame) -> pd.MultiIndex:
+    def cols(df: pd.DataFrame) -> list[np.ndarray]:
         seq = df["seq"] if "seq" in df.columns else df.groupby(["dept_id", "year"]).cumcount() + 1
         d, y = _key_arrays(df)
-        return pd.MultiIndex.from_arrays([d, y, seq.to_numpy(dtype=np.int64)])
+        return [d, y, seq.to_numpy(dtype=np.int64)]
 
-    raw_idx, card_idx = index(raw), index(card_ind)
-    if raw_idx.is_unique and card_idx.is_unique and len(raw_idx) == len(card_idx):
-        pos = raw_idx.get_indexer(card_idx)
-        if (pos >= 0).all():
-            return pos
+    raw_cols, card_cols = cols(raw), cols(card_ind)
+    if len(raw_cols[0]) == len(card_cols[0]):
+        codes = _row_codes(*(np.concatenate([a, b]) for a, b in zip(card_cols, raw_cols)))
+        raw_codes = pd.Index(codes[len(card_cols[0]):])
+        if raw_codes.is_unique and pd.Index(codes[:len(card_cols[0])]).is_unique:
+            pos = raw_codes.get_indexer(codes[:len(card_cols[0])])
+            if (pos >= 0).all():
+                return pos
     _pair_by_key(raw, card_ind)  # raises, naming the rows that do not pair
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -526,15 +531,14 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
     if cats.empty or ind.empty:
         return
     d, y = _key_arrays(ind)
-    ind_keys = pd.MultiIndex.from_arrays([d, y, ind["category"].to_numpy(dtype=object, na_value=None)])
-    known = ind["category"].notna().to_numpy()
-    groups = pd.MultiIndex.from_arrays([a[known] for a in (d, y, ind_keys.get_level_values(2).to_numpy(dtype=object))])
-    codes_known, uniq = pd.factorize(groups)
-    codes = np.full(len(ind), -1, dtype=np.int64)
-    codes[known] = codes_known
+    category = ind["category"].to_numpy(dtype=object, na_value=None)
     cd, cy = _key_arrays(cats)
-    cat_code = pd.Index(uniq).get_indexer(pd.MultiIndex.from_arrays(
-        [cd, cy, cats["level1"].astype(str).to_numpy(dtype=object)]))
+    level1 = cats["level1"].astype(str).to_numpy(dtype=object)
+    n = len(ind)
+    codes = _row_codes(np.concatenate([d, cd]), np.concatenate([y, cy]), np.concatenate([category, level1]))
+    codes[:n][pd.isna(category)] = -1  # rows without a category belong to no group
+    ind_codes = codes[:n]
+    cat_code = np.where(np.isin(codes[n:], ind_codes), codes[n:], -1)
     fw_idx, fws = fw_rows(cats)
     tol = np.array([f.tolerance.score for f in fws])[fw_idx]
     decl = cats["declared_weight"].to_numpy(dtype=float, na_value=np.nan)
@@ -549,11 +553,13 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
     hit = np.flatnonzero(flag)
     if not len(hit):
         return
-    rows_of = _group_positions(codes)
+    rows_of = _group_positions(ind_codes)
+    source = ind["source"].to_numpy(dtype=object, na_value=None)
+    source_row = ind["source_row"].to_numpy(dtype=float, na_value=np.nan)
     for i, c in zip(hit.tolist(), cats.iloc[hit].itertuples(index=False)):
         fw = fws[fw_idx[i]]
         tol_i = fw.tolerance.score
-        part = span = _LazyRows(ind, rows_of(int(cat_code[i])))
+        part = span = _LazyRows(source, source_row, rows_of(int(cat_code[i])))
         decl, wsum, rep = _val(c.declared_weight), _val(c.weight_sum), _val(c.reported_score)
         if decl is None:
             out.add("unknown_category", c.dept_id, c.year, f"绩效指标 一级指标「{c.level1}」{span}",
@@ -594,7 +600,8 @@ def _check_evaluations(ds: Any, card: Any,
     # per department-year sums of the indicators (one pass, by key code)
     if len(ind):
         idx_d, idx_y = _key_arrays(ind)
-        ind_codes, ind_keys = pd.factorize(pd.MultiIndex.from_arrays([idx_d, idx_y]))
+        all_codes = _row_codes(np.concatenate([idx_d, d]), np.concatenate([idx_y, y]))
+        ind_codes, ind_keys = pd.factorize(all_codes[:len(ind)])
         g = len(ind_keys)
         rep_all = ind["reported_score"].to_numpy(dtype=float, na_value=np.nan)
         w_all = ind["weight"].to_numpy(dtype=float, na_value=np.nan)
@@ -607,7 +614,7 @@ def _check_evaluations(ds: Any, card: Any,
         rep_sum, rep_n = per_key(rep_all)
         w_sum, w_n = per_key(w_all)
         rows_n = np.bincount(ind_codes, minlength=g)
-        code = ind_keys.get_indexer(pd.MultiIndex.from_arrays([d, y]))
+        code = pd.Index(ind_keys).get_indexer(all_codes[len(ind):])
         has = code >= 0
         safe = np.where(has, code, 0)
         items_sum = np.where(has, rep_sum[safe], 0.0)
@@ -638,8 +645,7 @@ def _check_evaluations(ds: Any, card: Any,
 
     tot = card.totals
     td, ty = _key_arrays(tot)
-    t_pos = pd.MultiIndex.from_arrays([td, ty]).get_indexer(pd.MultiIndex.from_arrays([d, y])) if len(tot) else \
-        np.full(n, -1)
+    t_pos = _match([d, y], [td, ty]) if len(tot) else np.full(n, -1)
     has_t = t_pos >= 0
     t_safe = np.where(has_t, t_pos, 0)
     ex_sc = np.where(has_t, tot["execution_score"].to_numpy(dtype=float, na_value=np.nan)[t_safe] if len(tot)
@@ -761,43 +767,76 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
 
     A parent whose children (as written) do not add up, a child left blank (its own
     children decide, checked row by row), a repeated item, or unbalanced funds marks
-    the department-year; :func:`_check_finance` then checks those exactly.
+    the department-year; :func:`_check_finance` then checks those exactly. Labels are
+    integer codes here, so every step is a numpy operation.
     """
     n = len(fin)
+    if not n:
+        return np.zeros(0, dtype=bool)
     d, y = _key_arrays(fin)
-    key = pd.factorize(pd.MultiIndex.from_arrays([d, y]))[0]
+    key = pd.factorize(_row_codes(d, y))[0].astype(np.int64)
     item = _per_distinct(_objects(fin["item"], n), lambda v: _clean_name(float("nan") if v is None else v))
-    parent = _per_distinct(_objects(fin["parent"], n), lambda v: None if v is None else _clean_name(v))
+    parent = _per_distinct(_objects(fin["parent"], n), lambda v: "" if v is None else _clean_name(v))
     split = _per_distinct(_objects(fin.get("split"), n), lambda v: "" if v is None else str(v))
+    codes, labels = pd.factorize(np.concatenate([item, parent]).astype(object))
+    item_c, parent_c = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    n_labels = len(labels) + 1
+    blank_parent = parent == ""
     tol = np.array([f.tolerance.money for f in fws])[fw_idx] - 1e-9
-    suspect = np.zeros(key.max() + 1 if n else 0, dtype=bool)
-    rows = pd.DataFrame({"key": key, "item": item, "parent": parent, "split": split, "tol": tol})
-    dup = rows.duplicated(["key", "item"], keep=False).to_numpy()
-    suspect[key[dup]] = True
-    vals = {c: _floats(fin.get(c), n) for c in _COL_ZH}
-    for c, v in vals.items():
-        rows[c] = v
-    par = rows[["key", "item"] + list(_COL_ZH)].rename(columns={"item": "parent", **{c: "p_" + c for c in _COL_ZH}})
-    kids = rows[rows["parent"].notna() & (rows["parent"] != "")].merge(par, on=["key", "parent"], how="inner")
+    suspect = np.zeros(key.max() + 1, dtype=bool)
+    # a repeated item: the row-by-row check decides which row counts
+    row_id = key * n_labels + item_c
+    uniq, first, counts = np.unique(row_id, return_index=True, return_counts=True)
+    suspect[key[first[counts > 1]]] = True
+    # each child's parent row (same department-year)
+    parent_id = key * n_labels + parent_c
+    where = np.searchsorted(uniq, parent_id)
+    where = np.minimum(where, len(uniq) - 1)
+    has_parent = ~blank_parent & (uniq[where] == parent_id)
+    p_row = first[where]
+    kids = np.flatnonzero(has_parent)
     if len(kids):
-        kids["group"] = np.where((kids["parent"] == ROOT_ITEM) & kids["split"].isin(SPLITS), kids["split"], "detail")
+        is_root = labels[parent_c[kids]] == ROOT_ITEM
+        grp = np.where(is_root & np.isin(split[kids], SPLITS), split[kids], "detail")
+        grp_c = pd.factorize(grp)[0]
+        gid = np.unique(parent_id[kids] * 8 + grp_c, return_inverse=True)[1]
+        n_g = gid.max() + 1
         for c in _COL_ZH:
-            known_parent = kids["p_" + c].notna()
-            blank_kid = kids[c].isna() & known_parent
-            suspect[kids.loc[blank_kid, "key"].to_numpy()] = True
-            sums = kids[known_parent].groupby(["key", "parent", "group"], sort=False).agg(
-                s=(c, "sum"), p=("p_" + c, "first"), t=("tol", "first")).reset_index()
-            bad = compare_array(sums["s"].to_numpy(), sums["p"].to_numpy(), sums["t"].to_numpy()) != 0
-            suspect[sums.loc[bad, "key"].to_numpy()] = True
-    root = rows[rows["item"] == ROOT_ITEM].drop_duplicates("key", keep="last").set_index("key")
-    carry = rows[rows["item"] == CARRYOVER_ITEM].drop_duplicates("key", keep="last").set_index("key")
-    both = root.join(carry, suffixes=("", "_c"), how="inner")
-    if len(both):
-        income, spent, left = (both[c].to_numpy() for c in ("adjusted_budget", "actual", "actual_c"))
-        bad = ~np.isnan(income) & ~np.isnan(spent) & ~np.isnan(left) & (
-            compare_array(income, spent + left, both["tol"].to_numpy()) != 0)
-        suspect[both.index.to_numpy()[bad]] = True
-    return suspect[key] if n else np.zeros(0, dtype=bool)
+            v = _floats(fin.get(c), n)
+            pv = v[p_row[kids]]
+            # a blank line whose children are all given counts as their sum (as the exact check sums them)
+            kv_own = v[kids]
+            known = ~np.isnan(kv_own)
+            n_kids = np.bincount(p_row[kids], minlength=n)
+            n_known = np.bincount(p_row[kids], weights=known, minlength=n)
+            kid_sum = np.bincount(p_row[kids], weights=np.where(known, kv_own, 0.0), minlength=n)
+            filled = np.where(np.isnan(v) & (n_kids > 0) & (n_known == n_kids) & (item != ROOT_ITEM), kid_sum, v)
+            kv = filled[kids]
+            known_parent = ~np.isnan(pv)
+            suspect[key[kids][known_parent & np.isnan(kv)]] = True
+            s = np.bincount(gid, weights=np.nan_to_num(kv), minlength=n_g)
+            p_of = np.full(n_g, np.nan)
+            p_of[gid] = pv
+            t_of = np.zeros(n_g)
+            t_of[gid] = tol[kids]
+            k_of = np.zeros(n_g, dtype=np.int64)
+            k_of[gid] = key[kids]
+            bad = ~np.isnan(p_of) & (compare_array(s, p_of, t_of) != 0)
+            suspect[k_of[bad]] = True
+    # funds balance: 年度资金总额's 全年预算数 against its 全年执行数 plus 年末结转结余
+    root = np.flatnonzero(item == ROOT_ITEM)
+    carry = np.flatnonzero(item == CARRYOVER_ITEM)
+    if len(root) and len(carry):
+        last_root = pd.Series(root, index=key[root]).groupby(level=0).last()
+        last_carry = pd.Series(carry, index=key[carry]).groupby(level=0).last()
+        both = last_root.index.intersection(last_carry.index)
+        r, c_ = last_root[both].to_numpy(), last_carry[both].to_numpy()
+        income = _floats(fin.get("adjusted_budget"), n)[r]
+        spent = _floats(fin.get("actual"), n)[r]
+        left = _floats(fin.get("actual"), n)[c_]
+        bad = ~np.isnan(income) & ~np.isnan(spent) & ~np.isnan(left) & (compare_array(income, spent + left, tol[r]) != 0)
+        suspect[both.to_numpy()[bad]] = True
+    return suspect[key]
 
 
 def _check_finance(ds: Any, fw_rows: Callable[[pd.DataFrame], tuple[np.ndarray, list[Framework]]],

@@ -522,8 +522,11 @@ def _framework_index(ds: Any, dept: np.ndarray, year: np.ndarray, per_key: dict[
         key_slot[k] = slot[id(fw)]
     if len(fws) == 1:
         return np.zeros(len(dept), dtype=np.int64), fws
-    idx = np.array([key_slot.get((d, y), 0) for d, y in zip(dept.tolist(), year.tolist())], dtype=np.int64)
-    return idx, fws
+    kd = np.array([k[0] for k in key_slot], dtype=object)
+    ky = np.array([k[1] for k in key_slot], dtype=np.int64)
+    pos = _match([dept, year.astype(np.int64)], [kd, ky])
+    slots = np.array(list(key_slot.values()), dtype=np.int64)
+    return np.where(pos >= 0, slots[np.maximum(pos, 0)], 0), fws
 
 
 def _key_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -531,11 +534,30 @@ def _key_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if not len(df):
         return np.array([], dtype=object), np.array([], dtype=np.int64)
     col = df["dept_id"]
-    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "python" and not col.hasnans:
+    if isinstance(col.dtype, pd.StringDtype) and not col.hasnans:
         dept = col.to_numpy(dtype=object)
     else:
         dept = np.array([str(d) for d in col.tolist()], dtype=object)
     return dept, df["year"].to_numpy(dtype=np.int64)
+
+
+def _row_codes(*columns: np.ndarray, sizes: list[int] | None = None) -> np.ndarray:
+    """One int64 code per row for the combination of ``columns`` (equal rows, equal codes)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        c, uniq = pd.factorize(col, use_na_sentinel=False)
+        code = code * (len(uniq) + 1) + c
+    return code
+
+
+def _match(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
+    """For each row of ``left`` (aligned columns), the position of the equal row of ``right`` (-1: none).
+
+    ``right`` rows must be unique. Integer codes instead of a MultiIndex of tuples.
+    """
+    n = len(left[0])
+    codes = _row_codes(*(np.concatenate([a, b]) for a, b in zip(left, right)))
+    return pd.Index(codes[n:]).get_indexer(codes[:n])
 
 
 def _only_keys(ds: Any, name: str, dept: np.ndarray, year: np.ndarray) -> Any:
@@ -546,8 +568,8 @@ def _only_keys(ds: Any, name: str, dept: np.ndarray, year: np.ndarray) -> Any:
     if df.empty:
         return SimpleNamespace(**{name: df})
     d, y = _key_arrays(df)
-    wanted = pd.MultiIndex.from_arrays([dept, year])
-    return SimpleNamespace(**{name: df[pd.MultiIndex.from_arrays([d, y]).isin(wanted)]})
+    codes = _row_codes(np.concatenate([d, dept]), np.concatenate([y, year]))
+    return SimpleNamespace(**{name: df[np.isin(codes[:len(d)], codes[len(d):])]})
 
 
 _IND_COLUMNS = [
@@ -836,7 +858,6 @@ def _categories_frame(indicators: pd.DataFrame, keys: pd.DataFrame, key_fw: np.n
     parts["reported_score"] = rp["_sum"].to_numpy()
     parts["_first"] = parts.groupby(["dept_id", "year"], sort=False).cumcount()
 
-    key_no = pd.Series(np.arange(len(keys)), index=pd.MultiIndex.from_frame(keys))
     frames = []
     for k, fw in enumerate(fws):
         mine = keys[key_fw == k]
@@ -870,7 +891,8 @@ def _categories_frame(indicators: pd.DataFrame, keys: pd.DataFrame, key_fw: np.n
         cat = pd.DataFrame({c: [] for c in cols})
     else:
         cat = pd.concat(frames, ignore_index=True)
-        cat["_key"] = key_no.reindex(pd.MultiIndex.from_frame(cat[["dept_id", "year"]])).to_numpy()
+        cat["_key"] = _match([cat["dept_id"].to_numpy(dtype=object), cat["year"].to_numpy(dtype=np.int64)],
+                             [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
         cat = cat.sort_values(["_key", "_ord"], kind="stable").reset_index(drop=True)
         cat["weight_missing"] = cat["weight_missing"].fillna(0)
     return pd.DataFrame({
