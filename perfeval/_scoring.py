@@ -480,20 +480,24 @@ def _exact_group_sums(keys: pd.DataFrame, values: np.ndarray, *, min_count: int 
     Returns the grouped frame (one row per group, in first-appearance order) with a
     ``_sum`` column (NaN where fewer than ``min_count`` values are known) and ``_n``.
     """
-    df = keys.copy()
-    df["_v"] = values
-    df["_d"] = _decimals_each(values)
     cols = list(keys.columns)
-    g = df.groupby(cols, sort=False, dropna=False)
-    out = g.agg(_sum=("_v", "sum"), _n=("_v", "count"), _d=("_d", "max")).reset_index()
-    s = out["_sum"].to_numpy(dtype=float)
-    d = out["_d"].to_numpy()
-    rounded = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(s.tolist(), d.tolist())], dtype=float)
-    rounded[out["_n"].to_numpy() < max(min_count, 0)] = np.nan
-    if min_count <= 0:
-        rounded[out["_n"].to_numpy() == 0] = 0.0
+    codes = _row_codes(*(keys[c].to_numpy(dtype=object if keys[c].dtype != np.int64 else np.int64) for c in cols))
+    g, uniq = pd.factorize(codes)  # groups in order of first appearance
+    n_g = len(uniq)
+    first = np.full(n_g, len(g), dtype=np.int64)
+    np.minimum.at(first, g, np.arange(len(g)))
+    known = ~np.isnan(values)
+    total = np.bincount(g, weights=np.where(known, values, 0.0), minlength=n_g)
+    count = np.bincount(g, weights=known, minlength=n_g).astype(np.int64)
+    places = np.full(n_g, -1, dtype=np.int64)
+    np.maximum.at(places, g, _decimals_each(values))
+    rounded = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
+                       dtype=float)
+    rounded[count < max(min_count, 0)] = np.nan
+    out = keys.iloc[first].reset_index(drop=True)
     out["_sum"] = rounded
-    return out.drop(columns="_d"), "_sum"
+    out["_n"] = count
+    return out, "_sum"
 
 
 def _exact_row_sums(*cols: np.ndarray, min_count: int = 1) -> np.ndarray:
@@ -648,7 +652,7 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
         staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
         sub = ind.iloc[np.flatnonzero(slow)].copy()
         sub["rule"] = rule[slow]
-        for i, row in zip(np.flatnonzero(slow).tolist(), sub.itertuples(index=False)):
+        for i, row in zip(np.flatnonzero(slow).tolist(), _tuples(sub)):
             key = (dept[i], int(year[i]))
             res = score_indicator(row, fws[fw_idx[i]], finance.get(key, {}), staffing.get(key))
             score[i] = np.nan if res["score"] is None else res["score"]
@@ -683,6 +687,14 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
         "origin": _str_array(_objects(get("origin"), n)),
     }, columns=_IND_COLUMNS)
     return out
+
+
+def _tuples(df: pd.DataFrame) -> Any:
+    """``df.itertuples(index=False)`` from whole-column lists (no per-cell pandas access)."""
+    from collections import namedtuple
+
+    row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
+    return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
 
 
 def _str_array(values: np.ndarray) -> Any:
@@ -788,42 +800,43 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     sc = np.where(loss == 0, w, _round_each(w * (1 - loss), fw.score_decimals))
     over_row = ~le & ~np.isnan(rat) & (compare_array(rat, fw.over_achievement) >= 0)
 
+    # the basis text, case by case, concatenated over whole object arrays
     w_txt = _fmt_each(w)
     a4, c4, t4, abs_t4 = _fmt_each(a, 4), _fmt_each(conv, 4), _fmt_each(t, 4), _fmt_each(np.abs(t), 4)
-    rl = rule.tolist()
-    for j, i in enumerate(rows.tolist()):
-        if no_target[j]:
-            basis[i] = f"指标值「{t_raw[i] or '空'}」不是数值，无法按「{rl[j]}」复核"
-            continue
-        if a_qual[j]:
-            basis[i] = f"完成值「{a_raw[i]}」为定性描述，指标值「{t_raw[i]}」为定量，无法复核"
-            continue
-        if no_actual[j]:
-            basis[i] = f"完成值「{a_raw[i] or '空'}」缺失或无法解析，无法复核"
-            continue
-        if bad_unit[j]:
-            basis[i] = f"完成值单位「{au[j]}」与指标值单位「{tu[j]}」不一致，无法复核"
-            continue
-        a_txt = f"完成值「{a_raw[i]}」" + (f"按界值{a4[j]}{au[j] or ''}计（表述不确切）" if vague_all[i] else "")
-        ratio[i] = rat[j]
-        shortfall[i] = loss[j] > 0
-        over[i] = over_row[j]
-        score[i] = sc[j]
-        is_le = le[j]
-        if loss[j] == 0:
-            basis[i] = f"{a_txt}{'不超过' if is_le else '达到'}指标值「{t_raw[i]}」，得满分{w_txt[j]}"
-            continue
-        miss = "超过" if is_le else "未达到"
-        if t[j] == 0:
-            basis[i] = f"{a_txt}{miss}指标值「{t_raw[i]}」（指标值为0），得0分"
-        elif is_le:
-            basis[i] = (f"{a_txt}{miss}指标值「{t_raw[i]}」：{w_txt[j]} × (1 − "
-                        f"({c4[j]}−{t4[j]})/{abs_t4[j]})，最低0分")
-        elif t[j] > 0:
-            basis[i] = f"{a_txt}{miss}指标值「{t_raw[i]}」：{w_txt[j]} × {c4[j]}/{t4[j]}"
-        else:
-            basis[i] = (f"{a_txt}{miss}指标值「{t_raw[i]}」：{w_txt[j]} × (1 − "
-                        f"({t4[j]}−{c4[j]})/{abs_t4[j]})，最低0分")
+    tr, ar = t_raw[rows], a_raw[rows]
+    tr_or = np.where(tr == "", "空", tr)
+    ar_or = np.where(ar == "", "空", ar)
+    out = np.empty(len(rows), dtype=object)
+    m = no_target
+    out[m] = "指标值「" + tr_or[m] + "」不是数值，无法按「" + rule[m] + "」复核"
+    m = a_qual
+    out[m] = "完成值「" + ar[m] + "」为定性描述，指标值「" + tr[m] + "」为定量，无法复核"
+    m = no_actual
+    out[m] = "完成值「" + ar_or[m] + "」缺失或无法解析，无法复核"
+    m = bad_unit
+    out[m] = ("完成值单位「" + np.array([str(u) for u in au[m]], dtype=object) + "」与指标值单位「"
+              + np.array([str(u) for u in tu[m]], dtype=object) + "」不一致，无法复核")
+    vague = vague_all[rows]
+    au_txt = np.array(["" if u is None else u for u in au.tolist()], dtype=object)
+    a_txt = "完成值「" + ar + "」" + np.where(vague, "按界值" + a4 + au_txt + "计（表述不确切）", "")
+    head = a_txt + np.where(le, "超过", "未达到") + "指标值「" + tr + "」"
+    full = ok & (loss == 0)
+    out[full] = a_txt[full] + np.where(le[full], "不超过", "达到") + "指标值「" + tr[full] + "」，得满分" + w_txt[full]
+    part = ok & (loss != 0)
+    m = part & (t == 0)
+    out[m] = head[m] + "（指标值为0），得0分"
+    m = part & (t != 0) & le
+    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + c4[m] + "−" + t4[m] + ")/" + abs_t4[m] + ")，最低0分"
+    m = part & (t > 0) & ~le
+    out[m] = head[m] + "：" + w_txt[m] + " × " + c4[m] + "/" + t4[m]
+    m = part & (t < 0) & ~le
+    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + t4[m] + "−" + c4[m] + ")/" + abs_t4[m] + ")，最低0分"
+    basis[rows] = out
+    okr = rows[ok]
+    ratio[okr] = rat[ok]
+    shortfall[okr] = loss[ok] > 0
+    over[okr] = over_row[ok]
+    score[okr] = sc[ok]
 
 
 def _dept_year_frame(ds: Any) -> pd.DataFrame:
