@@ -9,6 +9,7 @@ sum of its children) is used for composition; the frames say so in ``*_basis``.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._dataset import STR, Dataset
@@ -135,15 +136,20 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
     25.3576
     """
     fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]].copy()
-    prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
-    prior = prior.assign(year=prior["year"] + 1)
-    df = fin.merge(prior, on=["dept_id", "year", "item"], how="left")
     roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
-    df = df.merge(roll, on=["dept_id", "year", "item"], how="left")
-    parent_vals = roll.rename(columns={"item": "parent", "actual_rollup": "parent_actual"})
-    df = df.merge(parent_vals, on=["dept_id", "year", "parent"], how="left")
-    totals = roll[roll["item"] == ROOT_ITEM][["dept_id", "year", "actual_rollup"]].rename(columns={"actual_rollup": "total_actual"})
-    df = df.merge(totals, on=["dept_id", "year"], how="left")
+    keys = fin[["dept_id", "year", "item"]]
+    if len(fin) and not keys.isna().any(axis=None) and not keys.duplicated().any():
+        df = _lookups(fin, roll)  # the merges below, as integer-code lookups (one row per key)
+    else:
+        prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
+        prior = prior.assign(year=prior["year"] + 1)
+        df = fin.merge(prior, on=["dept_id", "year", "item"], how="left")
+        df = df.merge(roll, on=["dept_id", "year", "item"], how="left")
+        parent_vals = roll.rename(columns={"item": "parent", "actual_rollup": "parent_actual"})
+        df = df.merge(parent_vals, on=["dept_id", "year", "parent"], how="left")
+        totals = roll[roll["item"] == ROOT_ITEM][["dept_id", "year", "actual_rollup"]].rename(
+            columns={"actual_rollup": "total_actual"})
+        df = df.merge(totals, on=["dept_id", "year"], how="left")
     df = df.assign(
         execution_rate=_div(df["actual"], df["adjusted_budget"]),
         execution_rate_initial=_div(df["actual"], df["initial_budget"]),
@@ -158,6 +164,34 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
             "adjustment_rate", "carryover", "prior_actual", "yoy_change", "yoy_rate", "actual_rollup",
             "share_of_parent", "share_of_total"]
     return df[cols].sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
+
+
+def _lookups(fin: pd.DataFrame, roll: pd.DataFrame) -> pd.DataFrame:
+    """``fin`` with ``prior_actual, actual_rollup, parent_actual, total_actual`` looked up by key codes.
+
+    The same as left merges on (dept_id, year, item) when those keys are unique and
+    known, without hashing the label strings once per merge.
+    """
+    from ._scoring import _key_arrays, _match
+
+    d, y = _key_arrays(fin)
+    item = fin["item"].to_numpy(dtype=object)
+    parent = fin["parent"].to_numpy(dtype=object, na_value=None)
+    actual = fin["actual"].to_numpy(dtype=float, na_value=np.nan)
+    rd, ry = _key_arrays(roll)
+    r_item = roll["item"].to_numpy(dtype=object)
+    r_val = roll["actual_rollup"].to_numpy(dtype=float, na_value=np.nan)
+
+    def take(values: np.ndarray, pos: np.ndarray) -> pd.arrays.FloatingArray:
+        return pd.array(np.where(pos >= 0, values[np.maximum(pos, 0)], np.nan), dtype="Float64")
+
+    root = r_item == ROOT_ITEM
+    return fin.assign(
+        prior_actual=take(actual, _match([d, y, item], [d, y + 1, item])),
+        actual_rollup=take(r_val, _match([d, y, item], [rd, ry, r_item])),
+        parent_actual=take(r_val, _match([d, y, parent], [rd, ry, r_item])),
+        total_actual=take(r_val[root], _match([d, y], [rd[root], ry[root]])),
+    )
 
 
 def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:
