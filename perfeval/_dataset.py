@@ -685,13 +685,13 @@ def _distinct(values: list, fn) -> list:
     return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
 
 
-def _resolve_rule(direction: object, t: ParsedValue, a: ParsedValue) -> str | None:
+def _resolve_rule(direction: object, t: ParsedValue, actual_kind: str) -> str | None:
     """The rule (指标性质) of an indicator: its written direction, else what its target says."""
     if isinstance(direction, str) and direction:
         return DIRECTION_ALIASES.get(direction.replace(" ", "").replace("\u3000", ""))
     if t.kind == "bound_only":
         return "预算"
-    if t.kind == "qualitative" or (t.kind == "empty" and a.kind == "qualitative"):
+    if t.kind == "qualitative" or (t.kind == "empty" and actual_kind == "qualitative"):
         return "定性"
     if t.kind == "quantitative":
         return "≤" if t.op in ("≤", "<") else ("=" if t.op == "=" else "≥")
@@ -701,12 +701,16 @@ def _resolve_rule(direction: object, t: ParsedValue, a: ParsedValue) -> str | No
 def _finish_indicators(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
     """Parse targets and achieved values: each distinct text once (an achieved value with its target's unit)."""
     nan_none = lambda v: v if isinstance(v, str) else None  # noqa: E731
-    targets = _distinct([nan_none(v) for v in df["target"].tolist()], parse_value)
+    target_raw = [nan_none(v) for v in df["target"].tolist()]
+    parsed_target = {t: parse_value(t) for t in set(target_raw)}
+    targets = [parsed_target[t] for t in target_raw]
     actual_raw = [nan_none(v) for v in df["actual"].tolist()]
-    actuals = _distinct(list(zip(actual_raw, targets)),
-                        lambda at: parse_value(at[0], reference_unit=at[1].unit, reference_value=at[1].value))
+    # keyed by the raw texts (cheap to hash), not by the parsed values
+    actuals = _distinct(list(zip(actual_raw, target_raw)), lambda at: parse_value(
+        at[0], reference_unit=parsed_target[at[1]].unit, reference_value=parsed_target[at[1]].value))
     directions = df["direction"].tolist()
-    rule = _distinct(list(zip(directions, targets, actuals)), lambda x: _resolve_rule(*x))
+    rule = _distinct(list(zip(directions, target_raw, [a.kind for a in actuals])),
+                     lambda x: _resolve_rule(x[0], parsed_target[x[1]], x[2]))
     if reader is not None:
         for d, r, row in zip(directions, rule, df["source_row"].tolist()):
             if r is None and isinstance(d, str) and d:
