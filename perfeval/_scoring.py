@@ -638,7 +638,11 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
         has_w = ~np.isnan(weight[sel])
         qual = (r == "定性") & ~is_metric
         quant = np.isin(r, ["≥", "=", "≤"]) & ~is_metric & has_w
-        slow[np.flatnonzero(sel)[~(qual | quant)]] = True
+        budget = (r == "预算") & ~is_metric & has_w
+        slow[np.flatnonzero(sel)[~(qual | quant | budget)]] = True
+        if budget.any():
+            rows = np.flatnonzero(sel)[budget]
+            _score_budget_rows(rows, fw, ds, dept, year, name, weight, score, ratio, basis, shortfall)
         if qual.any():
             rows = np.flatnonzero(sel)[qual]
             _score_qualitative(rows, fw, weight, reported, t_raw, a_raw, score, basis, shortfall, band)
@@ -695,6 +699,48 @@ def _tuples(df: pd.DataFrame) -> Any:
 
     row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
     return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
+
+
+def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarray, year: np.ndarray,
+                       name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
+                       basis: np.ndarray, shortfall: np.ndarray) -> None:
+    """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
+    finance = _finance_lookup(_only_keys(ds, "finance", dept[rows], year[rows]))
+    memo: dict[tuple[object, tuple[str, ...]], str] = {}
+    items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    for j, i in enumerate(rows.tolist()):
+        lines = finance.get((dept[i], int(year[i])), {})
+        sig = (name[i], tuple(lines))  # the line depends on the name and the department-year's lines (in order)
+        item = memo.get(sig)
+        if item is None:
+            item = memo[sig] = _budget_item(float("nan") if name[i] is None else name[i], lines)
+        items.append(item)
+        rec = lines.get(item)
+        if rec and rec["actual"] is not None and rec["adjusted_budget"] is not None:
+            actual[j], budget[j] = rec["actual"], rec["adjusted_budget"]
+    known = ~np.isnan(actual) & ~np.isnan(budget)
+    w = weight[rows]
+    within = known & (compare_array(actual, budget, fw.tolerance.money) <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.where(budget == 0, 1.0, np.minimum(1.0, np.maximum(0.0, (actual - budget) / np.abs(budget))))
+        rat = np.where(known & (budget != 0), actual / budget, np.nan)
+    cut = _round_each((1 - loss) * np.maximum(w, 0.0), fw.score_decimals)
+    w_txt = _fmt_each(w)
+    for j, i in enumerate(rows.tolist()):
+        item = items[j]
+        if not known[j]:
+            basis[i] = f"不突破预算：缺少「{item}」的全年执行数或全年预算数，无法复核"
+            continue
+        ratio[i] = rat[j]
+        if within[j]:
+            score[i] = w[j]
+            basis[i] = (f"不突破预算：「{item}」全年执行数{actual[j]:.4f}万元 ≤ 全年预算数{budget[j]:.4f}万元，"
+                        f"达到，得满分{w_txt[j]}")
+        else:
+            shortfall[i] = True
+            score[i] = cut[j]
+            basis[i] = (f"突破预算：「{item}」全年执行数{actual[j]:.4f}万元 > 全年预算数{budget[j]:.4f}万元，"
+                        "按反向指标扣分")
 
 
 def _str_array(values: np.ndarray) -> Any:
