@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,25 @@ import pandas as pd
 from perfeval._dataset import STR
 from perfeval._format import fmt_pct, fmt_wan
 from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
-from perfeval._scoring import _finance_lookup, execution_rate, rescore
+from perfeval._scoring import (
+    _exact_group_sums,
+    _execution_rates,
+    _finance_lookup,
+    _floats,
+    _framework_index,
+    _grades,
+    _key_arrays,
+    _match,
+    _objects,
+    _row_codes,
+    _per_distinct,
+    execution_rate,
+    rescore,
+)
 from perfeval._values import as_float as _val
-from perfeval._values import at_least, at_most, differs
+from perfeval._values import at_least, at_most, compare_array, differs
 from perfeval._values import is_missing as _isna
-from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, child_groups
+from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, SPLITS, child_groups
 from perfeval._vocab import norm_label as _clean_name
 
 __all__ = ["CATALOGUE", "COLUMNS", "SEVERITIES", "check"]
@@ -147,22 +162,22 @@ def _at(r: Any) -> str:
 
 
 class _LazyRows:
-    """A group's rows by position; the frame (for the row span) is built only when a finding needs it."""
+    """A group's rows by position; the row span is formatted only when a finding needs it."""
 
-    def __init__(self, frame: pd.DataFrame, positions: Any) -> None:
-        self.frame, self.positions = frame, positions
+    def __init__(self, source: np.ndarray, source_row: np.ndarray, positions: np.ndarray) -> None:
+        self.source, self.source_row, self.positions = source, source_row, positions
 
     def __len__(self) -> int:
         return len(self.positions)
 
     def __str__(self) -> str:
-        rows = self.frame.iloc[self.positions]
-        return _rows_span(rows["source"], rows["source_row"])
+        return _rows_span(self.source[self.positions], self.source_row[self.positions])
 
 
-def _rows_span(source: pd.Series, rows: pd.Series) -> str:
-    src = [s for s in source.dropna().unique().tolist()]
-    r = [int(x) for x in rows.dropna().tolist()]
+def _rows_span(source: np.ndarray, rows: np.ndarray) -> str:
+    """``（indicators.csv 第3–9行）``: the first source named and the span of its rows."""
+    src = [s for s in pd.unique(source) if s is not None]
+    r = [int(x) for x in rows if x == x]
     if not src or not r:
         return ""
     a, b = min(r), max(r)
@@ -245,10 +260,17 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     def fw_of(dept: object, year: object) -> Framework:
         return per_key.get((str(dept), int(year)), default_fw)  # type: ignore[arg-type]
 
-    _check_indicators(card.indicators, fw_of, ds, out)
-    _check_categories(card.indicators, card.categories, fw_of, out)
-    _check_evaluations(ds, card, fw_of, out)
-    _check_finance(ds, fw_of, out)
+    def fw_rows(df: pd.DataFrame) -> tuple[np.ndarray, list[Framework]]:
+        """Each row's framework, as an index into a list (a few frameworks, many rows)."""
+        if df.empty:
+            return np.zeros(0, dtype=np.int64), [default_fw]
+        d, y = _key_arrays(df)
+        return _framework_index(ds, d, y, per_key, default_fw)
+
+    _check_indicators(card.indicators, fw_rows, ds, out)
+    _check_categories(card.indicators, card.categories, fw_rows, out)
+    _check_evaluations(ds, card, fw_rows, fw_of, out)
+    _check_finance(ds, fw_rows, out)
     _check_staffing(ds, out)
     _check_goals(ds, out)
 
@@ -298,96 +320,170 @@ def _ind_loc(r: Any, field: str) -> str:
     return f"绩效指标 第{int(r.seq)}项「{_name(r.name)}」{field}{_at(r)}"
 
 
-def _check_indicators(ind: pd.DataFrame, fw_of: Callable[[object, object], Framework],
+def _pair_positions(raw: pd.DataFrame, card_ind: pd.DataFrame) -> np.ndarray:
+    """For each scorecard indicator, the position of the dataset row with its key (see :func:`_pair_by_key`)."""
+    def cols(df: pd.DataFrame) -> list[np.ndarray]:
+        seq = df["seq"] if "seq" in df.columns else df.groupby(["dept_id", "year"]).cumcount() + 1
+        d, y = _key_arrays(df)
+        return [d, y, seq.to_numpy(dtype=np.int64)]
+
+    raw_cols, card_cols = cols(raw), cols(card_ind)
+    if len(raw_cols[0]) == len(card_cols[0]):
+        codes = _row_codes(*(np.concatenate([a, b]) for a, b in zip(card_cols, raw_cols)))
+        raw_codes = pd.Index(codes[len(card_cols[0]):])
+        if raw_codes.is_unique and pd.Index(codes[:len(card_cols[0])]).is_unique:
+            pos = raw_codes.get_indexer(codes[:len(card_cols[0])])
+            if (pos >= 0).all():
+                return pos
+    _pair_by_key(raw, card_ind)  # raises, naming the rows that do not pair
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple[np.ndarray, list[Framework]]],
                       ds: Any, out: _Collector) -> None:
+    """Indicator rules: each a mask over the whole scorecard; messages written for the rows it flags."""
     if ind.empty:
         return
     raw = ds.indicators
-    raw_by_key = _pair_by_key(raw, ind)
-    seen: dict[tuple[str, int, str], Any] = {}
-    for r in ind.itertuples(index=False):
-        src = raw_by_key[(str(r.dept_id), int(r.year), int(r.seq))]
-        fw = fw_of(r.dept_id, r.year)
-        tol = fw.tolerance.score
-        w, rep, sc = _val(r.weight), _val(r.reported_score), _val(r.score)
+    pos = _pair_positions(raw, ind)
+    n = len(ind)
+    fw_idx, fws = fw_rows(ind)
+    tol = np.array([f.tolerance.score for f in fws])[fw_idx]
+    w = ind["weight"].to_numpy(dtype=float, na_value=np.nan)
+    rep = ind["reported_score"].to_numpy(dtype=float, na_value=np.nan)
+    sc = ind["score"].to_numpy(dtype=float, na_value=np.nan)
+    rule = ind["rule"].to_numpy(dtype=object, na_value=None)
+    short = ind["shortfall"].to_numpy(dtype=bool, na_value=False)
+    over = ind["over_achievement"].to_numpy(dtype=bool, na_value=False)
+    band = ind["band"].to_numpy(dtype=object, na_value=None)
+    has_w, has_rep, has_sc = ~np.isnan(w), ~np.isnan(rep), ~np.isnan(sc)
+    quant = np.isin(rule, ["≥", "≤", "=", "预算", "测算"])
+    qual = rule == "定性"
+    flag = ~has_w | ~has_rep
+    flag |= has_w & has_rep & (compare_array(rep, w, tol) > 0)
+    flag |= quant & has_sc & has_rep & (compare_array(sc, rep, tol) != 0)
+    ge_w = compare_array(rep, w, tol) >= 0
+    flag |= quant & has_sc & has_w & has_rep & ((~short & ~ge_w) | (short & ge_w))
+    flag |= has_w & ~has_sc & ~qual
+    # a qualitative score outside its band's range
+    lo, hi = np.full(n, np.nan), np.full(n, np.nan)
+    for k, fw in enumerate(fws):
+        for b in fw.qualitative:
+            m = (fw_idx == k) & (band == b.name)
+            lo[m], hi[m] = b.low, b.high
+    in_band = (compare_array(rep, lo * w, tol) >= 0) & (compare_array(rep, hi * w, tol) <= 0)
+    flag |= qual & has_w & has_rep & ~np.isnan(lo) & ~in_band
+    raw_at = raw.iloc[pos]
+    if "actual_vague" in raw.columns:
+        vague = raw_at["actual_vague"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        flag |= vague & ~np.isin(rule, ["预算", "定性"])
+    reason = _objects(raw_at["reason"] if "reason" in raw.columns else None, n)
+    no_reason = _per_distinct(reason, lambda v: v is None or not str(v).strip()).astype(bool)
+    flag |= no_reason & (short | over)
+    # a target written into the name that the target column contradicts
+    names = _objects(ind["name"], n)
+    named = _per_distinct(names, lambda v: _target_in_name(float("nan") if v is None else v))
+    t_val = _floats(raw_at.get("target_value"), n)
+    t_unit = _objects(raw_at.get("target_unit"), n)
+    flag |= np.array([x is not None for x in named.tolist()]) & ~np.isnan(t_val) & (t_unit != None)  # noqa: E711
+
+    hit = np.flatnonzero(flag)
+    for i, r, src in zip(hit.tolist(), ind.iloc[hit].itertuples(index=False), raw_at.iloc[hit].itertuples(index=False)):
+        _indicator_findings(r, src, fws[fw_idx[i]], raw, out)
+    _duplicate_indicators(ind, names, out)
+
+
+def _duplicate_indicators(ind: pd.DataFrame, names: np.ndarray, out: _Collector) -> None:
+    """A name repeated within a department-year: each later row names the first."""
+    clean = _per_distinct(names, lambda v: _clean_name(float("nan") if v is None else v))
+    d, y = _key_arrays(ind)
+    keys = pd.DataFrame({"d": d, "y": y, "n": clean})
+    named = clean != ""
+    dup = named & keys.duplicated(["d", "y", "n"]).to_numpy()
+    if not dup.any():
+        return
+    first = keys[named].drop_duplicates(["d", "y", "n"]).reset_index().rename(columns={"index": "_first"})
+    later = np.flatnonzero(dup)
+    firsts = keys.iloc[later].merge(first, on=["d", "y", "n"], how="left")["_first"].to_numpy()
+    for r, f in zip(ind.iloc[later].itertuples(index=False), ind.iloc[firsts].itertuples(index=False)):
         label = f"「{_name(r.name)}」"
-        a_raw = "" if _isna(src.actual) else str(src.actual).strip()
-        t_raw = "" if _isna(src.target) else str(src.target).strip()
-        rule = str(r.rule)
+        out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),
+                "不重复的指标名称", f"与第{int(f.seq)}项同名",
+                f"指标{label}（{_text(r.level1)}/{_text(r.level2)}）与第{int(f.seq)}项"
+                f"（{_text(f.level1)}/{_text(f.level2)}）名称相同。")
 
-        if w is None:
-            out.add("missing_weight", r.dept_id, r.year, _ind_loc(r, "分值"), "分值", "空",
-                    f"指标{label}未填分值。")
-        if rep is None:
-            out.add("missing_score", r.dept_id, r.year, _ind_loc(r, "得分"), "得分", "空",
-                    f"指标{label}未填得分。")
-        if w is not None and rep is not None and not at_most(rep, w, tol):
-            out.add("score_exceeds_weight", r.dept_id, r.year, _ind_loc(r, "得分"),
-                    f"≤{_score(w)}", _score(rep), f"指标{label}得分{_score(rep)}大于分值{_score(w)}。")
 
-        quantitative = rule in ("≥", "≤", "=", "预算", "测算")
-        if quantitative and sc is not None and rep is not None and differs(sc, rep, tol):
-            out.add("indicator_score_mismatch", r.dept_id, r.year, _ind_loc(r, "得分"),
-                    _score(sc), _score(rep),
-                    f"指标{label}填报得分{_score(rep)}，按「{fw.name}」复核应为{_score(sc)}：{r.basis}。")
-        if quantitative and sc is not None and w is not None and rep is not None:
-            if not bool(r.shortfall) and not at_least(rep, w, tol):
-                out.add("deduction_without_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
-                        _score(w), _score(rep),
-                        f"指标{label}已达成（{r.basis}），却只得{_score(rep)}（分值{_score(w)}）。")
-            if bool(r.shortfall) and at_least(rep, w, tol):
-                out.add("full_score_despite_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
-                        f"<{_score(w)}（复核{_score(sc)}）", _score(rep),
-                        f"指标{label}未达成（{r.basis}），却得满分{_score(rep)}。")
-        if w is not None and sc is None and rule != "定性":
-            out.add("unscorable_indicator", r.dept_id, r.year, _ind_loc(r, "完成值"),
-                    f"可与指标值「{t_raw or '空'}」比较的完成值", a_raw or "空",
-                    f"指标{label}无法复核：{r.basis}。")
+def _indicator_findings(r: Any, src: Any, fw: Framework, raw: pd.DataFrame, out: _Collector) -> None:
+    """The findings of one flagged indicator row (``r`` of the scorecard, ``src`` of the dataset)."""
+    tol = fw.tolerance.score
+    w, rep, sc = _val(r.weight), _val(r.reported_score), _val(r.score)
+    label = f"「{_name(r.name)}」"
+    a_raw = "" if _isna(src.actual) else str(src.actual).strip()
+    t_raw = "" if _isna(src.target) else str(src.target).strip()
+    rule = str(r.rule)
 
-        if rule == "定性" and w is not None and rep is not None and not _isna(r.band):
-            band = next((b for b in fw.qualitative if b.name == r.band), None)
-            if band is not None:
-                lo, hi = band.low * w, band.high * w
-                if not (at_least(rep, lo, tol) and at_most(rep, hi, tol)):
-                    out.add("qualitative_score_out_of_band", r.dept_id, r.year, _ind_loc(r, "得分"),
-                            f"{_fmt_num(lo)}–{_fmt_num(hi)}分", _score(rep),
-                            f"定性指标{label}完成值「{a_raw}」属于「{band.name}」等级，对应"
-                            f"{_fmt_num(lo)}–{_fmt_num(hi)}分，填报得分{_score(rep)}不在区间内。")
+    if w is None:
+        out.add("missing_weight", r.dept_id, r.year, _ind_loc(r, "分值"), "分值", "空",
+                f"指标{label}未填分值。")
+    if rep is None:
+        out.add("missing_score", r.dept_id, r.year, _ind_loc(r, "得分"), "得分", "空",
+                f"指标{label}未填得分。")
+    if w is not None and rep is not None and not at_most(rep, w, tol):
+        out.add("score_exceeds_weight", r.dept_id, r.year, _ind_loc(r, "得分"),
+                f"≤{_score(w)}", _score(rep), f"指标{label}得分{_score(rep)}大于分值{_score(w)}。")
 
-        vague = src.actual_vague if "actual_vague" in raw.columns else False
-        if not _isna(vague) and bool(vague) and rule not in ("预算", "定性"):
-            out.add("vague_actual", r.dept_id, r.year, _ind_loc(r, "完成值"), "确切的实际完成值", a_raw,
-                    f"指标{label}完成值写作「{a_raw}」，是界限而非实际值；复核按界值计。")
+    quantitative = rule in ("≥", "≤", "=", "预算", "测算")
+    if quantitative and sc is not None and rep is not None and differs(sc, rep, tol):
+        out.add("indicator_score_mismatch", r.dept_id, r.year, _ind_loc(r, "得分"),
+                _score(sc), _score(rep),
+                f"指标{label}填报得分{_score(rep)}，按「{fw.name}」复核应为{_score(sc)}：{r.basis}。")
+    if quantitative and sc is not None and w is not None and rep is not None:
+        if not bool(r.shortfall) and not at_least(rep, w, tol):
+            out.add("deduction_without_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
+                    _score(w), _score(rep),
+                    f"指标{label}已达成（{r.basis}），却只得{_score(rep)}（分值{_score(w)}）。")
+        if bool(r.shortfall) and at_least(rep, w, tol):
+            out.add("full_score_despite_shortfall", r.dept_id, r.year, _ind_loc(r, "得分"),
+                    f"<{_score(w)}（复核{_score(sc)}）", _score(rep),
+                    f"指标{label}未达成（{r.basis}），却得满分{_score(rep)}。")
+    if w is not None and sc is None and rule != "定性":
+        out.add("unscorable_indicator", r.dept_id, r.year, _ind_loc(r, "完成值"),
+                f"可与指标值「{t_raw or '空'}」比较的完成值", a_raw or "空",
+                f"指标{label}无法复核：{r.basis}。")
 
-        reason = src.reason if "reason" in raw.columns else None
-        no_reason = reason is None or _isna(reason) or not str(reason).strip()
-        if no_reason and (bool(r.shortfall) or bool(r.over_achievement)):
-            what = "未完成" if bool(r.shortfall) else f"超额完成（{_rate(_val(r.ratio))}）"
-            exp = f"指标值「{t_raw}」" if t_raw else "指标值"
-            out.add("missing_reason", r.dept_id, r.year, _ind_loc(r, "偏差原因"),
-                    f"偏差原因（{exp}）", f"完成值「{a_raw or '空'}」，偏差原因空",
-                    f"指标{label}{what}：指标值「{t_raw or '空'}」，完成值「{a_raw or '空'}」，未说明偏差原因。")
+    if rule == "定性" and w is not None and rep is not None and not _isna(r.band):
+        band = next((b for b in fw.qualitative if b.name == r.band), None)
+        if band is not None:
+            lo, hi = band.low * w, band.high * w
+            if not (at_least(rep, lo, tol) and at_most(rep, hi, tol)):
+                out.add("qualitative_score_out_of_band", r.dept_id, r.year, _ind_loc(r, "得分"),
+                        f"{_fmt_num(lo)}–{_fmt_num(hi)}分", _score(rep),
+                        f"定性指标{label}完成值「{a_raw}」属于「{band.name}」等级，对应"
+                        f"{_fmt_num(lo)}–{_fmt_num(hi)}分，填报得分{_score(rep)}不在区间内。")
 
-        named = _target_in_name(r.name)
-        t_val, t_unit = _val(src.target_value), src.target_unit
-        if named is not None and t_val is not None and not _isna(t_unit):
-            n_op, n_val, n_unit = named
-            if n_unit == t_unit and differs(n_val, t_val):
-                out.add("target_conflicts_name", r.dept_id, r.year, _ind_loc(r, "指标值"),
-                        f"{n_op}{_fmt_num(n_val)}{n_unit}（名称所写）", t_raw,
-                        f"指标{label}名称写明目标{n_op}{_fmt_num(n_val)}{n_unit}，指标值栏却写「{t_raw}」；"
-                        f"复核按指标值栏计分，请核实目标。")
+    vague = src.actual_vague if "actual_vague" in raw.columns else False
+    if not _isna(vague) and bool(vague) and rule not in ("预算", "定性"):
+        out.add("vague_actual", r.dept_id, r.year, _ind_loc(r, "完成值"), "确切的实际完成值", a_raw,
+                f"指标{label}完成值写作「{a_raw}」，是界限而非实际值；复核按界值计。")
 
-        key = (str(r.dept_id), int(r.year), _clean_name(r.name))
-        if key[2]:
-            if key in seen:
-                first = seen[key]
-                out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),
-                        "不重复的指标名称", f"与第{int(first.seq)}项同名",
-                        f"指标{label}（{_text(r.level1)}/{_text(r.level2)}）与第{int(first.seq)}项"
-                        f"（{_text(first.level1)}/{_text(first.level2)}）名称相同。")
-            else:
-                seen[key] = r
+    reason = src.reason if "reason" in raw.columns else None
+    no_reason = reason is None or _isna(reason) or not str(reason).strip()
+    if no_reason and (bool(r.shortfall) or bool(r.over_achievement)):
+        what = "未完成" if bool(r.shortfall) else f"超额完成（{_rate(_val(r.ratio))}）"
+        exp = f"指标值「{t_raw}」" if t_raw else "指标值"
+        out.add("missing_reason", r.dept_id, r.year, _ind_loc(r, "偏差原因"),
+                f"偏差原因（{exp}）", f"完成值「{a_raw or '空'}」，偏差原因空",
+                f"指标{label}{what}：指标值「{t_raw or '空'}」，完成值「{a_raw or '空'}」，未说明偏差原因。")
+
+    named = _target_in_name(r.name)
+    t_val, t_unit = _val(src.target_value), src.target_unit
+    if named is not None and t_val is not None and not _isna(t_unit):
+        n_op, n_val, n_unit = named
+        if n_unit == t_unit and differs(n_val, t_val):
+            out.add("target_conflicts_name", r.dept_id, r.year, _ind_loc(r, "指标值"),
+                    f"{n_op}{_fmt_num(n_val)}{n_unit}（名称所写）", t_raw,
+                    f"指标{label}名称写明目标{n_op}{_fmt_num(n_val)}{n_unit}，指标值栏却写「{t_raw}」；"
+                    f"复核按指标值栏计分，请核实目标。")
 
 
 _NAME_TARGET = re.compile(
@@ -416,19 +512,54 @@ def _target_in_name(name: object) -> tuple[str, float, str] | None:
     return op, float(m.group(2)), m.group(3)
 
 
+def _group_positions(codes: np.ndarray) -> Callable[[int], np.ndarray]:
+    """Positions of the rows of each group code, found by one sort (not one mask per group)."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+
+    def rows(code: int) -> np.ndarray:
+        a, b = np.searchsorted(sorted_codes, [code, code + 1])
+        return order[a:b]
+
+    return rows
+
+
 def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
-                      fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
-    if cats.empty:
+                      fw_rows: Callable[[pd.DataFrame], tuple[np.ndarray, list[Framework]]],
+                      out: _Collector) -> None:
+    """Category rules over the subtotals frame; the row span is formatted only into a finding."""
+    if cats.empty or ind.empty:
         return
-    by_cat = {(str(d), int(y), str(c)): pos
-              for (d, y, c), pos in ind.groupby(["dept_id", "year", "category"], sort=False).indices.items()}
-    for c in cats.itertuples(index=False):
-        fw = fw_of(c.dept_id, c.year)
-        tol = fw.tolerance.score
-        pos = by_cat.get((str(c.dept_id), int(c.year), str(c.level1)))
-        if pos is None:
-            continue
-        part = span = _LazyRows(ind, pos)  # the row span is formatted only into a finding
+    d, y = _key_arrays(ind)
+    category = ind["category"].to_numpy(dtype=object, na_value=None)
+    cd, cy = _key_arrays(cats)
+    level1 = cats["level1"].astype(str).to_numpy(dtype=object)
+    n = len(ind)
+    codes = _row_codes(np.concatenate([d, cd]), np.concatenate([y, cy]), np.concatenate([category, level1]))
+    codes[:n][pd.isna(category)] = -1  # rows without a category belong to no group
+    ind_codes = codes[:n]
+    cat_code = np.where(np.isin(codes[n:], ind_codes), codes[n:], -1)
+    fw_idx, fws = fw_rows(cats)
+    tol = np.array([f.tolerance.score for f in fws])[fw_idx]
+    decl = cats["declared_weight"].to_numpy(dtype=float, na_value=np.nan)
+    wsum = cats["weight_sum"].to_numpy(dtype=float, na_value=np.nan)
+    rep = cats["reported_score"].to_numpy(dtype=float, na_value=np.nan)
+    missing = cats["weight_missing"].to_numpy(dtype=float, na_value=0)
+    c_w = compare_array(wsum, decl, tol)
+    flag = np.isnan(decl)
+    flag |= ~np.isnan(decl) & ~np.isnan(wsum) & (((missing == 0) & (c_w != 0)) | ((missing > 0) & (c_w > 0)))
+    flag |= ~np.isnan(decl) & ~np.isnan(rep) & (compare_array(rep, decl, tol) > 0)
+    flag &= cat_code >= 0  # a category with no indicator rows has nothing to report
+    hit = np.flatnonzero(flag)
+    if not len(hit):
+        return
+    rows_of = _group_positions(ind_codes)
+    source = ind["source"].to_numpy(dtype=object, na_value=None)
+    source_row = ind["source_row"].to_numpy(dtype=float, na_value=np.nan)
+    for i, c in zip(hit.tolist(), cats.iloc[hit].itertuples(index=False)):
+        fw = fws[fw_idx[i]]
+        tol_i = fw.tolerance.score
+        part = span = _LazyRows(source, source_row, rows_of(int(cat_code[i])))
         decl, wsum, rep = _val(c.declared_weight), _val(c.weight_sum), _val(c.reported_score)
         if decl is None:
             out.add("unknown_category", c.dept_id, c.year, f"绩效指标 一级指标「{c.level1}」{span}",
@@ -437,36 +568,122 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
             continue
         if wsum is not None:
             missing = int(c.weight_missing)
-            if (missing == 0 and differs(wsum, decl, tol)) or (missing > 0 and not at_most(wsum, decl, tol)):
+            if (missing == 0 and differs(wsum, decl, tol_i)) or (missing > 0 and not at_most(wsum, decl, tol_i)):
                 extra = f"（另有{missing}项未填分值）" if missing else ""
                 out.add("category_weight_mismatch", c.dept_id, c.year,
                         f"绩效指标 一级指标「{c.level1}」分值合计{span}", _score(decl), _score(wsum),
                         f"一级指标「{c.level1}」规定{_score(decl)}，其下{len(part)}项三级指标分值合计"
                         f"{_score(wsum)}{extra}。")
-        if rep is not None and not at_most(rep, decl, tol):
+        if rep is not None and not at_most(rep, decl, tol_i):
             out.add("category_score_exceeds_weight", c.dept_id, c.year,
                     f"绩效指标 一级指标「{c.level1}」得分合计{span}", f"≤{_score(decl)}", _score(rep),
                     f"一级指标「{c.level1}」规定{_score(decl)}，其下填报得分合计{_score(rep)}，超过规定分值。")
 
 
-def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Framework],
-                       out: _Collector) -> None:
+def _check_evaluations(ds: Any, card: Any,
+                       fw_rows: Callable[[pd.DataFrame], tuple[np.ndarray, list[Framework]]],
+                       fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
+    """Evaluation rules: each a comparison over whole columns; messages written for the rows they flag."""
     ev = ds.evaluations
+    if ev.empty:
+        return
     ind = card.indicators
-    totals = {(str(t.dept_id), int(t.year)): t for t in card.totals.itertuples(index=False)}
-    finance = _finance_lookup(ds)
-    by_key = {(str(d), int(y)): pos for (d, y), pos in ind.groupby(["dept_id", "year"], sort=False).indices.items()} \
-        if len(ind) else {}
+    n = len(ev)
+    d, y = _key_arrays(ev)
+    fw_idx, fws = fw_rows(ev)
+    tol = np.array([f.tolerance.score for f in fws])[fw_idx] - 1e-6  # a shade tighter: the rows flagged
+    total_rep = _floats(ev["total_score"], n)                         # are checked exactly below
+    exec_rep = _floats(ev["execution_score"], n)
+    exec_w = _floats(ev["execution_weight"], n)
+    flag = np.isnan(total_rep) | (np.isnan(exec_rep) & ~np.isnan(exec_w))
+
+    # per department-year sums of the indicators (one pass, by key code)
+    if len(ind):
+        idx_d, idx_y = _key_arrays(ind)
+        all_codes = _row_codes(np.concatenate([idx_d, d]), np.concatenate([idx_y, y]))
+        ind_codes, ind_keys = pd.factorize(all_codes[:len(ind)])
+        g = len(ind_keys)
+        rep_all = ind["reported_score"].to_numpy(dtype=float, na_value=np.nan)
+        w_all = ind["weight"].to_numpy(dtype=float, na_value=np.nan)
+
+        def per_key(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            ok = ~np.isnan(values)
+            return (np.bincount(ind_codes, weights=np.where(ok, values, 0.0), minlength=g),
+                    np.bincount(ind_codes, weights=ok, minlength=g))
+
+        rep_sum, rep_n = per_key(rep_all)
+        w_sum, w_n = per_key(w_all)
+        rows_n = np.bincount(ind_codes, minlength=g)
+        code = pd.Index(ind_keys).get_indexer(all_codes[len(ind):])
+        has = code >= 0
+        safe = np.where(has, code, 0)
+        items_sum = np.where(has, rep_sum[safe], 0.0)
+        items_n = np.where(has, rep_n[safe], 0)
+        ws_known = np.where(has, w_sum[safe], 0.0)
+        ws_n = np.where(has, w_n[safe], 0)
+        n_rows = np.where(has, rows_n[safe], 0)
+    else:
+        code = np.full(n, -1)
+        items_sum = ws_known = np.zeros(n)
+        items_n = ws_n = n_rows = np.zeros(n, dtype=np.int64)
+    s = items_sum + np.nan_to_num(exec_rep)
+    flag |= ~np.isnan(total_rep) & ((items_n > 0) | ~np.isnan(exec_rep)) & (compare_array(s, total_rep, tol) != 0)
+    total_w = _floats(ev["total_weight"], n)
+    target_w = np.where(np.isnan(total_w), np.array([f.total for f in fws])[fw_idx], total_w)
+    ew = np.where(np.isnan(exec_w), np.array([f.execution.weight for f in fws])[fw_idx], exec_w)
+    ws = ws_known + ew
+    c_w = compare_array(ws, target_w, tol)
+    w_missing = n_rows - ws_n
+    flag |= (n_rows > 0) & (ws_n > 0) & (((w_missing == 0) & (c_w != 0)) | ((w_missing > 0) & (c_w > 0)))
+
+    keys = pd.DataFrame({"dept_id": d, "year": y})
+    stated = _floats(ev.get("execution_rate_value"), n)
+    computed = _execution_rates(ds, keys, fw_idx, fws)
+    half = _per_distinct(_objects(ev.get("execution_rate"), n), _written_half_step_pp).astype(float)
+    allow = np.maximum(np.array([f.tolerance.rate_pp for f in fws])[fw_idx], half) - 1e-9
+    flag |= ~np.isnan(stated) & ~np.isnan(computed) & (compare_array(stated * 100, computed * 100, allow) != 0)
+
+    tot = card.totals
+    td, ty = _key_arrays(tot)
+    t_pos = _match([d, y], [td, ty]) if len(tot) else np.full(n, -1)
+    has_t = t_pos >= 0
+    t_safe = np.where(has_t, t_pos, 0)
+    ex_sc = np.where(has_t, tot["execution_score"].to_numpy(dtype=float, na_value=np.nan)[t_safe] if len(tot)
+                     else np.nan, np.nan)
+    flag |= ~np.isnan(exec_rep) & ~np.isnan(ex_sc) & (compare_array(ex_sc, exec_rep, tol) != 0)
+
+    grade_raw = _per_distinct(_objects(ev["grade"], n), lambda v: "" if v is None else str(v).strip())
+    t_grade = np.where(has_t, tot["grade"].to_numpy(dtype=object, na_value=None)[t_safe] if len(tot) else None, None)
+    for k, fw in enumerate(fws):
+        m = (fw_idx == k) & (grade_raw != "")
+        if not m.any():
+            continue
+        norm = _per_distinct(grade_raw[m], fw.normalise_grade)
+        expected = _grades(total_rep[m], fw)
+        flag[np.flatnonzero(m)[(norm == None) | (expected != norm) | ((t_grade[m] != None) & (t_grade[m] != norm))]] = True  # noqa: E711
+
+    hit = np.flatnonzero(flag)
+    if not len(hit):
+        return
+    hit_keys = set(zip(d[hit].tolist(), y[hit].tolist()))
+    totals = {(str(t.dept_id), int(t.year)): t
+              for t in tot.iloc[np.unique(t_pos[hit][has_t[hit]])].itertuples(index=False)}
+    fin = ds.finance
+    if not fin.empty:
+        fd, fy = _key_arrays(fin)
+        fin = fin[[k in hit_keys for k in zip(fd.tolist(), fy.tolist())]]
+    finance = _finance_lookup(SimpleNamespace(finance=fin))
+    rows_of = _group_positions(ind_codes) if len(ind) else None
     rep_all = ind["reported_score"].to_numpy(dtype=float, na_value=np.nan) if len(ind) else np.array([])
     weight_all = ind["weight"].to_numpy(dtype=float, na_value=np.nan) if len(ind) else np.array([])
     none = np.array([], dtype=np.intp)
-    for e in ev.itertuples(index=False):
+    for i, e in zip(hit.tolist(), ev.iloc[hit].itertuples(index=False)):
         key = (str(e.dept_id), int(e.year))
         fw = fw_of(*key)
         tol = fw.tolerance
         where = _at(e)
         t = totals.get(key)
-        pos = by_key.get(key, none)
+        pos = rows_of(int(code[i])) if rows_of is not None and code[i] >= 0 else none
         reported, weights = rep_all[pos], weight_all[pos]
         total_rep = _val(e.total_score)
         exec_rep = _val(e.execution_score)
@@ -545,16 +762,103 @@ def _check_evaluations(ds: Any, card: Any, fw_of: Callable[[object, object], Fra
                             f"填报等级为「{grade_raw}」。")
 
 
-def _check_finance(ds: Any, fw_of: Callable[[object, object], Framework], out: _Collector) -> None:
+def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework]) -> np.ndarray:
+    """Which finance rows belong to a department-year that may have a finding (a superset, by whole columns).
+
+    A parent whose children (as written) do not add up, a child left blank (its own
+    children decide, checked row by row), a repeated item, or unbalanced funds marks
+    the department-year; :func:`_check_finance` then checks those exactly. Labels are
+    integer codes here, so every step is a numpy operation.
+    """
+    n = len(fin)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    d, y = _key_arrays(fin)
+    key = pd.factorize(_row_codes(d, y))[0].astype(np.int64)
+    item = _per_distinct(_objects(fin["item"], n), lambda v: _clean_name(float("nan") if v is None else v))
+    parent = _per_distinct(_objects(fin["parent"], n), lambda v: "" if v is None else _clean_name(v))
+    split = _per_distinct(_objects(fin.get("split"), n), lambda v: "" if v is None else str(v))
+    codes, labels = pd.factorize(np.concatenate([item, parent]).astype(object))
+    item_c, parent_c = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    n_labels = len(labels) + 1
+    blank_parent = parent == ""
+    tol = np.array([f.tolerance.money for f in fws])[fw_idx] - 1e-9
+    suspect = np.zeros(key.max() + 1, dtype=bool)
+    # a repeated item: the row-by-row check decides which row counts
+    row_id = key * n_labels + item_c
+    uniq, first, counts = np.unique(row_id, return_index=True, return_counts=True)
+    suspect[key[first[counts > 1]]] = True
+    # each child's parent row (same department-year)
+    parent_id = key * n_labels + parent_c
+    where = np.searchsorted(uniq, parent_id)
+    where = np.minimum(where, len(uniq) - 1)
+    has_parent = ~blank_parent & (uniq[where] == parent_id)
+    p_row = first[where]
+    kids = np.flatnonzero(has_parent)
+    if len(kids):
+        is_root = labels[parent_c[kids]] == ROOT_ITEM
+        grp = np.where(is_root & np.isin(split[kids], SPLITS), split[kids], "detail")
+        grp_c = pd.factorize(grp)[0]
+        gid = np.unique(parent_id[kids] * 8 + grp_c, return_inverse=True)[1]
+        n_g = gid.max() + 1
+        for c in _COL_ZH:
+            v = _floats(fin.get(c), n)
+            pv = v[p_row[kids]]
+            # a blank line whose children are all given counts as their sum (as the exact check sums them)
+            kv_own = v[kids]
+            known = ~np.isnan(kv_own)
+            n_kids = np.bincount(p_row[kids], minlength=n)
+            n_known = np.bincount(p_row[kids], weights=known, minlength=n)
+            kid_sum = np.bincount(p_row[kids], weights=np.where(known, kv_own, 0.0), minlength=n)
+            filled = np.where(np.isnan(v) & (n_kids > 0) & (n_known == n_kids) & (item != ROOT_ITEM), kid_sum, v)
+            kv = filled[kids]
+            known_parent = ~np.isnan(pv)
+            suspect[key[kids][known_parent & np.isnan(kv)]] = True
+            s = np.bincount(gid, weights=np.nan_to_num(kv), minlength=n_g)
+            p_of = np.full(n_g, np.nan)
+            p_of[gid] = pv
+            t_of = np.zeros(n_g)
+            t_of[gid] = tol[kids]
+            k_of = np.zeros(n_g, dtype=np.int64)
+            k_of[gid] = key[kids]
+            bad = ~np.isnan(p_of) & (compare_array(s, p_of, t_of) != 0)
+            suspect[k_of[bad]] = True
+    # funds balance: 年度资金总额's 全年预算数 against its 全年执行数 plus 年末结转结余
+    root = np.flatnonzero(item == ROOT_ITEM)
+    carry = np.flatnonzero(item == CARRYOVER_ITEM)
+    if len(root) and len(carry):
+        last_root = pd.Series(root, index=key[root]).groupby(level=0).last()
+        last_carry = pd.Series(carry, index=key[carry]).groupby(level=0).last()
+        both = last_root.index.intersection(last_carry.index)
+        r, c_ = last_root[both].to_numpy(), last_carry[both].to_numpy()
+        income = _floats(fin.get("adjusted_budget"), n)[r]
+        spent = _floats(fin.get("actual"), n)[r]
+        left = _floats(fin.get("actual"), n)[c_]
+        bad = ~np.isnan(income) & ~np.isnan(spent) & ~np.isnan(left) & (compare_array(income, spent + left, tol[r]) != 0)
+        suspect[both.to_numpy()[bad]] = True
+    return suspect[key]
+
+
+def _check_finance(ds: Any, fw_rows: Callable[[pd.DataFrame], tuple[np.ndarray, list[Framework]]],
+                   out: _Collector) -> None:
+    """Finance rules: parents against their children's sums, funds balance; exact for the suspect years."""
     fin = ds.finance
     if fin.empty:
         return
+    fin = fin[fin["dept_id"].notna() & fin["year"].notna()]
+    if fin.empty:
+        return
+    fw_idx, fws = fw_rows(fin)
+    fin = fin[_finance_suspects(fin, fw_idx, fws)]
+    if fin.empty:
+        return
+    fw_idx, fws = fw_rows(fin)
+    fw_by_key = {k: fws[i] for k, i in zip(zip(*(a.tolist() for a in _key_arrays(fin))), fw_idx.tolist())}
     fin_rows: dict[tuple[str, int], list[Any]] = {}
     for r in fin.itertuples(index=False):  # one pass, not a frame and a row class per department-year
-        if not _isna(r.dept_id) and not _isna(r.year):
-            fin_rows.setdefault((str(r.dept_id), int(r.year)), []).append(r)
+        fin_rows.setdefault((str(r.dept_id), int(r.year)), []).append(r)
     for (dept, year) in sorted(fin_rows):
-        fw = fw_of(dept, year)
+        fw = fw_by_key[(dept, year)]
         tol = fw.tolerance.money
         rows = {_clean_name(r.item): r for r in fin_rows[(dept, year)]}
         kids: dict[str, dict[str, str]] = {}
@@ -614,7 +918,9 @@ def _check_staffing(ds: Any, out: _Collector) -> None:
     st = ds.staffing
     if st.empty:
         return
-    for r in st.itertuples(index=False):
+    q_all, a_all = _floats(st["quota"], len(st)), _floats(st["actual"], len(st))
+    over = ~np.isnan(q_all) & ~np.isnan(a_all) & (compare_array(a_all, q_all) > 0)
+    for r in st.iloc[np.flatnonzero(over)].itertuples(index=False):
         q, a = _val(r.quota), _val(r.actual)
         if q is not None and a is not None and not at_most(a, q):
             rate = a / q if q else math.inf
@@ -628,7 +934,10 @@ def _check_goals(ds: Any, out: _Collector) -> None:
     goals = getattr(ds, "goals", None)
     if goals is None or goals.empty:
         return
-    for r in goals.itertuples(index=False):
+    n = len(goals)
+    has_goal = _per_distinct(_objects(goals["goal"], n), lambda v: v is not None and bool(str(v).strip()))
+    no_result = _per_distinct(_objects(goals["result"], n), lambda v: v is None or not str(v).strip())
+    for r in goals.iloc[np.flatnonzero(has_goal.astype(bool) & no_result.astype(bool))].itertuples(index=False):
         goal = "" if _isna(r.goal) else str(r.goal).strip()
         result = "" if _isna(r.result) else str(r.result).strip()
         if goal and not result:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from ._errors import DatasetError, Problem, ProblemCode
@@ -24,6 +25,7 @@ from ._limits import (
     check_regular_file, read_limited, scan_table_sheets,
 )
 from ._paths import DEFAULT_DATASET
+from ._values import ParsedValue, parse_number, parse_value
 from ._schema import (
     FINANCE_VOCABULARY,
     TABLES,
@@ -38,8 +40,12 @@ from ._schema import (
 )
 
 #: The one string dtype of every public frame: pandas' own string dtype with NaN for
-#: missing, which pandas 3 calls "str" (pandas >= 2.3 builds the same dtype).
-STR = pd.StringDtype(na_value=float("nan"))
+#: missing, which pandas 3 calls "str" (pandas >= 2.3 builds the same dtype), stored
+#: as Python strings whether or not pyarrow is installed: the engine reads cells
+#: back (labels, raw text) and iterating an Arrow-backed column costs ~4 µs a cell,
+#: a Python-backed one next to nothing; the dtype is the same everywhere, so frames
+#: built with and without pyarrow compare equal.
+STR = pd.StringDtype("python", na_value=float("nan"))
 TABLE_ORDER = ("departments", "finance", "staffing", "indicators", "goals", "evaluations")
 
 # Output columns of each frame (after the contract columns); documented in Dataset.
@@ -405,6 +411,8 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
 # parsing cells
 
 #: cells that stand for "nothing written" in a number column: kept as raw text, parsed as blank
+#: a number as plain ASCII decimal text: read as ``float`` reads it (see :meth:`_TableReader.numbers`)
+_PLAIN_DECIMAL = r"-?[0-9]{1,15}(?:\.[0-9]{1,10})?"
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "／", "－"})
 
 _YEAR_RE = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*(?:年度?|年)?\s*$")
@@ -530,18 +538,10 @@ class _TableReader:
                     vals.append(years[raw])
                 frame[c.name] = pd.array(vals, dtype="Int64")
             else:  # money, count, number
-                vals = []
-                seen: dict[str | None, float | None] = {}  # raw text -> number, for values without a problem
-                for k, (r, raw) in enumerate(zip(out["source_row"], raws)):
-                    if raw in seen:
-                        v = seen[raw]
-                    else:
-                        v = self.number(raw, r, c)
-                        if v is not None or raw is None:
-                            seen[raw] = v
-                    if v is not None and c.kind == "money":
-                        v = round(v * unit_factor[k], 10) if unit_factor[k] == unit_factor[k] else None
-                    vals.append(v)
+                vals = self.numbers(raws, out["source_row"], c)
+                if c.kind == "money":
+                    vals = [None if v is None else (round(v * f, 10) if f == f else None)
+                            for v, f in zip(vals, unit_factor)]
                 frame[c.name] = pd.array(vals, dtype="Int64" if c.kind == "count" else "Float64")
                 frame[c.name + "_raw"] = pd.array(raws, dtype=STR)
         df = pd.DataFrame(frame)
@@ -551,10 +551,41 @@ class _TableReader:
             df = pd.concat([df, pd.DataFrame({k: pd.array(v, dtype=STR) for k, v in extra_cols.items()})], axis=1)
         return df
 
+    def numbers(self, raws: list[str | None], source_rows: list[int], c) -> list[float | None]:
+        """:meth:`number` of a whole column: plain decimals (the common case) converted at once, the rest cell by cell.
+
+        A plain decimal (``123.4567``, ``-5``) reads as ``float`` reads it, which is what
+        :func:`~perfeval._values.parse_number` gives; the range, integer and sign rules
+        are applied to the converted column, so the problems recorded are the same.
+        """
+        col = pd.Series(raws, dtype=object)
+        plain = col.str.fullmatch(_PLAIN_DECIMAL).fillna(False).to_numpy(dtype=bool, copy=True) if len(col) else \
+            np.zeros(0, dtype=bool)
+        vals: list[float | None] = [None] * len(raws)
+        if plain.any():
+            num = pd.to_numeric(col[plain]).to_numpy(dtype=float)
+            ok = np.abs(num) <= MAX_ABS_NUMBER
+            if c.kind == "count":
+                ok &= num == np.trunc(num)
+            if c.kind in ("money", "count"):
+                ok &= num >= 0
+            for k, v in zip(np.flatnonzero(plain)[ok].tolist(), num[ok].tolist()):
+                vals[k] = v
+            plain[np.flatnonzero(plain)[~ok]] = False  # left to number(): it records the problem
+        seen: dict[str | None, float | None] = {}  # raw text -> number, for values without a problem
+        for k in np.flatnonzero(~plain).tolist():
+            raw = raws[k]
+            if raw in seen:
+                vals[k] = seen[raw]
+                continue
+            v = self.number(raw, source_rows[k], c)
+            if v is not None or raw is None:
+                seen[raw] = v
+            vals[k] = v
+        return vals
+
     def number(self, raw: str | None, r: int, c) -> float | None:
         """The number in a money/count/number cell, or None with the row's problem recorded."""
-        from ._values import parse_number
-
         if raw is None or raw.strip() in PLACEHOLDERS:
             return None
         what = {"money": "金额（数字，单位万元或元）", "count": "人数（整数）", "number": "数字"}[c.kind]
@@ -643,15 +674,16 @@ def _canonical_items(values: Iterable[object]) -> dict[str, str]:
 
 
 def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
-    canon = _canonical_items([*df["item"], *df["parent"]])
+    canon = _canonical_items([*df["item"].tolist(), *df["parent"].tolist()])
     items = [canon[i] if isinstance(i, str) else None for i in df["item"].tolist()]
     parents_in = [p if isinstance(p, str) else None for p in df["parent"].tolist()]
     parents: list[str | None] = []
     present: dict[tuple[object, object], set[str]] = {}
-    for d, y, i in zip(df["dept_id"], df["year"], items):
+    dept_list, year_list = df["dept_id"].tolist(), df["year"].tolist()
+    for d, y, i in zip(dept_list, year_list, items):
         if isinstance(i, str):
             present.setdefault((d, y), set()).add(i)
-    for k, (d, y, item, parent) in enumerate(zip(df["dept_id"], df["year"], items, parents_in)):
+    for k, (d, y, item, parent) in enumerate(zip(dept_list, year_list, items, parents_in)):
         if isinstance(parent, str) and parent:
             parents.append(canon[parent])
         elif item in FINANCE_VOCABULARY:
@@ -692,54 +724,67 @@ def _finish_finance(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFra
     return df[cols + rest]
 
 
-def _finish_indicators(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
-    from ._values import parse_value
+def _distinct(values: list, fn) -> list:
+    """``fn`` of each value, computed once per distinct value (labels and texts repeat across a province)."""
+    memo: dict = {}
+    return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
 
-    tk, to, tv, tu, ak, ao, av, au, avg, rule = ([] for _ in range(10))
-    for k, row in enumerate(df.itertuples(index=False)):
-        t = parse_value(row.target)
-        a = parse_value(row.actual, reference_unit=t.unit, reference_value=t.value)
-        tk.append(t.kind); to.append(t.op); tv.append(t.value); tu.append(t.unit)
-        ak.append(a.kind); ao.append(a.op); av.append(a.value); au.append(a.unit)
-        avg.append(bool(a.vague) if a.kind != "empty" else False)
-        direction = row.direction
-        if isinstance(direction, str) and direction:
-            resolved = DIRECTION_ALIASES.get(direction.replace(" ", "").replace("\u3000", ""))
-            if resolved is None:
-                if reader is not None:
-                    reader.problem(ProblemCode.BAD_DIRECTION, int(row.source_row), "direction", direction,
-                                   "≥、≤、= 或 定性（也可写 正向、反向）", "指标性质无法识别")
-                resolved = None
-        elif t.kind == "bound_only":
-            resolved = "预算"
-        elif t.kind == "qualitative" or (t.kind == "empty" and a.kind == "qualitative"):
-            resolved = "定性"
-        elif t.kind == "quantitative":
-            resolved = "≤" if t.op in ("≤", "<") else ("=" if t.op == "=" else "≥")
-        else:
-            resolved = None
-        rule.append(resolved)
+
+def _resolve_rule(direction: object, t: ParsedValue, actual_kind: str) -> str | None:
+    """The rule (指标性质) of an indicator: its written direction, else what its target says."""
+    if isinstance(direction, str) and direction:
+        return DIRECTION_ALIASES.get(direction.replace(" ", "").replace("\u3000", ""))
+    if t.kind == "bound_only":
+        return "预算"
+    if t.kind == "qualitative" or (t.kind == "empty" and actual_kind == "qualitative"):
+        return "定性"
+    if t.kind == "quantitative":
+        return "≤" if t.op in ("≤", "<") else ("=" if t.op == "=" else "≥")
+    return None
+
+
+def _finish_indicators(df: pd.DataFrame, reader: _TableReader | None) -> pd.DataFrame:
+    """Parse targets and achieved values: each distinct text once (an achieved value with its target's unit)."""
+    nan_none = lambda v: v if isinstance(v, str) else None  # noqa: E731
+    target_raw = [nan_none(v) for v in df["target"].tolist()]
+    parsed_target = {t: parse_value(t) for t in set(target_raw)}
+    targets = [parsed_target[t] for t in target_raw]
+    actual_raw = [nan_none(v) for v in df["actual"].tolist()]
+    # keyed by the raw texts (cheap to hash), not by the parsed values
+    actuals = _distinct(list(zip(actual_raw, target_raw)), lambda at: parse_value(
+        at[0], reference_unit=parsed_target[at[1]].unit, reference_value=parsed_target[at[1]].value))
+    directions = df["direction"].tolist()
+    rule = _distinct(list(zip(directions, target_raw, [a.kind for a in actuals])),
+                     lambda x: _resolve_rule(x[0], parsed_target[x[1]], x[2]))
+    if reader is not None:
+        for d, r, row in zip(directions, rule, df["source_row"].tolist()):
+            if r is None and isinstance(d, str) and d:
+                reader.problem(ProblemCode.BAD_DIRECTION, int(row), "direction", d,
+                               "≥、≤、= 或 定性（也可写 正向、反向）", "指标性质无法识别")
     seq = df.groupby(["dept_id", "year"], dropna=False).cumcount() + 1 if len(df) else pd.Series(dtype="Int64")
     return df.assign(
-        seq=pd.array(list(seq), dtype="Int64"),
-        target_kind=pd.array(tk, dtype=STR), target_op=pd.array(to, dtype=STR),
-        target_value=pd.array(tv, dtype="Float64"), target_unit=pd.array(tu, dtype=STR),
-        actual_kind=pd.array(ak, dtype=STR), actual_op=pd.array(ao, dtype=STR),
-        actual_value=pd.array(av, dtype="Float64"), actual_unit=pd.array(au, dtype=STR),
-        actual_vague=pd.array(avg, dtype="boolean"), rule=pd.array(rule, dtype=STR),
+        seq=pd.array(seq.to_numpy(), dtype="Int64"),
+        target_kind=pd.array([t.kind for t in targets], dtype=STR),
+        target_op=pd.array([t.op for t in targets], dtype=STR),
+        target_value=pd.array([t.value for t in targets], dtype="Float64"),
+        target_unit=pd.array([t.unit for t in targets], dtype=STR),
+        actual_kind=pd.array([a.kind for a in actuals], dtype=STR),
+        actual_op=pd.array([a.op for a in actuals], dtype=STR),
+        actual_value=pd.array([a.value for a in actuals], dtype="Float64"),
+        actual_unit=pd.array([a.unit for a in actuals], dtype=STR),
+        actual_vague=pd.array([bool(a.vague) if a.kind != "empty" else False for a in actuals], dtype="boolean"),
+        rule=pd.array(rule, dtype=STR),
     )
 
 
 def _finish_evaluations(df: pd.DataFrame) -> pd.DataFrame:
-    from ._values import parse_value
-
-    vals = []
-    for raw in df["execution_rate"]:
+    def rate(raw: object) -> float | None:
         p = parse_value(raw)
         if p.kind == "quantitative" and p.value is not None:
-            vals.append(p.value / 100 if p.unit == "%" else (p.value if p.value <= 1.5 else p.value / 100))
-        else:
-            vals.append(None)
+            return p.value / 100 if p.unit == "%" else (p.value if p.value <= 1.5 else p.value / 100)
+        return None
+
+    vals = _distinct(df["execution_rate"].tolist(), rate)
     return df.assign(execution_rate_value=pd.array(vals, dtype="Float64"))
 
 

@@ -629,19 +629,23 @@ def framework_for(
     out: dict[tuple[str, int], Framework] = {}
     ev = getattr(ds, "evaluations", None)
     if ev is not None and not ev.empty and "framework" in ev.columns:
-        for row in ev.itertuples(index=False):
-            key = (str(row.dept_id), int(row.year))
-            fw = row.framework
+        named = ev["framework"].to_numpy(dtype=object, na_value=None)
+        loaded: dict[object, Framework] = {}
+        for fw in dict.fromkeys(named.tolist()):  # each distinct name loaded once
             if fw is None or is_missing(fw) or not str(fw).strip():
-                out[key] = fallback
-            else:
-                try:
-                    out[key] = load_framework(str(fw).strip())
-                except FrameworkError as exc:
-                    where = getattr(row, "source", None)
-                    at = "" if where is None or is_missing(where) else f"（{where} 第{getattr(row, 'source_row', '?')}行，列 framework）"
-                    bad = FrameworkError(f"自评结果 {row.dept_id} {row.year}年{at}的评价框架「{fw}」无法加载：{exc}")
-                    bad.exit_code = EXIT_DATA  # named in the data, not chosen by the analyst: a data error
-                    raise bad from exc
+                loaded[fw] = fallback
+                continue
+            try:
+                loaded[fw] = load_framework(str(fw).strip())
+            except FrameworkError as exc:
+                row = next(r for r, v in zip(ev.itertuples(index=False), named.tolist()) if v == fw)
+                where = getattr(row, "source", None)
+                at = "" if where is None or is_missing(where) else f"（{where} 第{getattr(row, 'source_row', '?')}行，列 framework）"
+                bad = FrameworkError(f"自评结果 {row.dept_id} {row.year}年{at}的评价框架「{fw}」无法加载：{exc}")
+                bad.exit_code = EXIT_DATA  # named in the data, not chosen by the analyst: a data error
+                raise bad from exc
+        dept = [str(d) for d in ev["dept_id"].tolist()]
+        year = [int(y) for y in ev["year"].tolist()]
+        out = {(d, y): loaded[f] for d, y, f in zip(dept, year, named.tolist())}
     return out
 

@@ -9,6 +9,7 @@ sum of its children) is used for composition; the frames say so in ``*_basis``.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._dataset import STR, Dataset
@@ -40,7 +41,7 @@ def _groups(df: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[tuple[str,
     """
     cols = [c for c in columns if c in df.columns]
     buckets: dict[tuple[str, int], dict[str, list]] = {}
-    for d, y, *vals in zip(df["dept_id"], df["year"], *(df[c] for c in cols)):
+    for d, y, *vals in zip(df["dept_id"].tolist(), df["year"].tolist(), *(df[c].tolist() for c in cols)):
         if pd.isna(d) or pd.isna(y):
             continue
         g = buckets.get((d, int(y)))
@@ -69,8 +70,17 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     (71.9019, 'children')
     """
     fin = ds.finance
-    out = []
-    for (dept, year), g in _groups(fin, ("item", "parent", "split", column)):
+    fin = fin[fin["dept_id"].notna() & fin["year"].notna()]
+    # the whole frame at once where every line is reported; a department-year with a blank
+    # line (or an item given twice) is rolled up line by line below
+    own = fin[column].astype("Float64")
+    keyed = fin[["dept_id", "year", "item"]]
+    slow_key = (own.isna() | keyed.duplicated(keep=False)).groupby(
+        [fin["dept_id"], fin["year"]], sort=False).transform("any").astype(bool)
+    fast = pd.DataFrame({"dept_id": fin["dept_id"], "year": fin["year"], "item": fin["item"],
+                         "parent": fin["parent"], "value": own, "basis": "reported"})[~slow_key.to_numpy()]
+    out: list[dict] = []
+    for (dept, year), g in _groups(fin[slow_key.to_numpy()], ("item", "parent", "split", column)):
         vals = dict(zip(g["item"], g[column]))
         kids: dict[str, dict[str, str]] = {}
         splits = g["split"] if "split" in g else [""] * len(g["item"])
@@ -101,6 +111,9 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
             v, basis = value(item)
             out.append({"dept_id": dept, "year": year, "item": item, "parent": parent, "value": v, "basis": basis})
     df = pd.DataFrame(out, columns=["dept_id", "year", "item", "parent", "value", "basis"])
+    if len(fast):
+        df = pd.concat([fast.astype({"value": "Float64"}), df.astype({"value": "Float64"})], ignore_index=True)
+        df = df.sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
     return df.astype({"dept_id": STR, "year": "Int64", "item": STR, "parent": STR, "value": "Float64", "basis": STR})
 
 
@@ -123,15 +136,20 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
     25.3576
     """
     fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]].copy()
-    prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
-    prior = prior.assign(year=prior["year"] + 1)
-    df = fin.merge(prior, on=["dept_id", "year", "item"], how="left")
     roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
-    df = df.merge(roll, on=["dept_id", "year", "item"], how="left")
-    parent_vals = roll.rename(columns={"item": "parent", "actual_rollup": "parent_actual"})
-    df = df.merge(parent_vals, on=["dept_id", "year", "parent"], how="left")
-    totals = roll[roll["item"] == ROOT_ITEM][["dept_id", "year", "actual_rollup"]].rename(columns={"actual_rollup": "total_actual"})
-    df = df.merge(totals, on=["dept_id", "year"], how="left")
+    keys = fin[["dept_id", "year", "item"]]
+    if len(fin) and not keys.isna().any(axis=None) and not keys.duplicated().any():
+        df = _lookups(fin, roll)  # the merges below, as integer-code lookups (one row per key)
+    else:
+        prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
+        prior = prior.assign(year=prior["year"] + 1)
+        df = fin.merge(prior, on=["dept_id", "year", "item"], how="left")
+        df = df.merge(roll, on=["dept_id", "year", "item"], how="left")
+        parent_vals = roll.rename(columns={"item": "parent", "actual_rollup": "parent_actual"})
+        df = df.merge(parent_vals, on=["dept_id", "year", "parent"], how="left")
+        totals = roll[roll["item"] == ROOT_ITEM][["dept_id", "year", "actual_rollup"]].rename(
+            columns={"actual_rollup": "total_actual"})
+        df = df.merge(totals, on=["dept_id", "year"], how="left")
     df = df.assign(
         execution_rate=_div(df["actual"], df["adjusted_budget"]),
         execution_rate_initial=_div(df["actual"], df["initial_budget"]),
@@ -146,6 +164,34 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
             "adjustment_rate", "carryover", "prior_actual", "yoy_change", "yoy_rate", "actual_rollup",
             "share_of_parent", "share_of_total"]
     return df[cols].sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
+
+
+def _lookups(fin: pd.DataFrame, roll: pd.DataFrame) -> pd.DataFrame:
+    """``fin`` with ``prior_actual, actual_rollup, parent_actual, total_actual`` looked up by key codes.
+
+    The same as left merges on (dept_id, year, item) when those keys are unique and
+    known, without hashing the label strings once per merge.
+    """
+    from ._scoring import _key_arrays, _match
+
+    d, y = _key_arrays(fin)
+    item = fin["item"].to_numpy(dtype=object)
+    parent = fin["parent"].to_numpy(dtype=object, na_value=None)
+    actual = fin["actual"].to_numpy(dtype=float, na_value=np.nan)
+    rd, ry = _key_arrays(roll)
+    r_item = roll["item"].to_numpy(dtype=object)
+    r_val = roll["actual_rollup"].to_numpy(dtype=float, na_value=np.nan)
+
+    def take(values: np.ndarray, pos: np.ndarray) -> pd.arrays.FloatingArray:
+        return pd.array(np.where(pos >= 0, values[np.maximum(pos, 0)], np.nan), dtype="Float64")
+
+    root = r_item == ROOT_ITEM
+    return fin.assign(
+        prior_actual=take(actual, _match([d, y, item], [d, y + 1, item])),
+        actual_rollup=take(r_val, _match([d, y, item], [rd, ry, r_item])),
+        parent_actual=take(r_val, _match([d, y, parent], [rd, ry, r_item])),
+        total_actual=take(r_val[root], _match([d, y], [rd[root], ry[root]])),
+    )
 
 
 def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from perfeval._dataset import STR
@@ -34,7 +35,7 @@ from perfeval._framework import (  # re-exported: perfeval._scoring was their ho
     load_framework,
 )
 from perfeval._format import exact_sum
-from perfeval._values import as_float, at_least, at_most, compare, convert_unit, is_missing
+from perfeval._values import UNIT_FACTORS, as_float, at_least, at_most, compare, compare_array, convert_unit, is_missing
 from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, norm_label
 
 __all__ = [  # the framework names stay importable from here, their former home
@@ -109,18 +110,18 @@ def _frame(ds: Any, name: str) -> pd.DataFrame:
 
 
 def _finance_lookup(ds: Any) -> dict[tuple[str, int], dict[str, dict[str, float | None]]]:
-    """(dept, year) -> item -> {initial_budget, adjusted_budget, actual}."""
+    """(dept, year) -> item -> {initial_budget, adjusted_budget, actual} (the last row of a repeated item wins)."""
     fin = _frame(ds, "finance")
     out: dict[tuple[str, int], dict[str, dict[str, float | None]]] = {}
     if fin.empty:
         return out
-    for row in fin.itertuples(index=False):
-        key = (str(row.dept_id), int(row.year))
-        out.setdefault(key, {})[_clean_name(row.item)] = {
-            "initial_budget": _val(getattr(row, "initial_budget", None)),
-            "adjusted_budget": _val(getattr(row, "adjusted_budget", None)),
-            "actual": _val(getattr(row, "actual", None)),
-        }
+    n = len(fin)
+    dept, year = _key_arrays(fin)
+    item = _per_distinct(_objects(fin["item"], n), _clean_name).tolist()
+    cols = [[None if v != v else v for v in _floats(fin.get(c), n).tolist()]
+            for c in ("initial_budget", "adjusted_budget", "actual")]
+    for d, y, it, ini, adj, act in zip(dept.tolist(), year.tolist(), item, *cols):
+        out.setdefault((d, y), {})[it] = {"initial_budget": ini, "adjusted_budget": adj, "actual": act}
     return out
 
 
@@ -410,6 +411,721 @@ def _dept_years(ds: Any) -> list[tuple[str, int]]:
     return sorted(keys)
 
 
+# --------------------------------------------------------------------------- whole-frame helpers
+
+
+def _objects(s: pd.Series | None, n: int) -> np.ndarray:
+    """A column as a numpy object array with ``None`` for missing (no per-cell pandas access)."""
+    if s is None:
+        return np.full(n, None, dtype=object)
+    arr = s.to_numpy(dtype=object, na_value=None)
+    return arr
+
+
+def _floats(s: pd.Series | None, n: int) -> np.ndarray:
+    """A column as float64 with NaN for missing or non-numeric (as :func:`as_float` reads a cell)."""
+    if s is None:
+        return np.full(n, np.nan)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    return np.array([np.nan if (v := _val(x)) is None else v for x in s.tolist()], dtype=float)
+
+
+def _per_distinct(values: np.ndarray, fn: Any) -> np.ndarray:
+    """``fn`` applied once per distinct value (missing → ``fn(None)``), mapped back: an object array."""
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniq) + 1, dtype=object)
+    for i, u in enumerate(uniq):
+        mapped[i] = fn(u)
+    mapped[-1] = fn(None)
+    return mapped[codes]
+
+
+def _round_each(x: np.ndarray, decimals: int) -> np.ndarray:
+    """Python's ``round(v, decimals)`` of each value (numpy's rounding differs at halves), once per distinct."""
+    out = np.full(len(x), np.nan)
+    ok = ~np.isnan(x)
+    if ok.any():
+        uniq, inv = np.unique(x[ok], return_inverse=True)
+        out[ok] = np.array([round(float(u), decimals) for u in uniq], dtype=float)[inv]
+    return out
+
+
+def _fmt_each(x: np.ndarray, decimals: int = 2) -> np.ndarray:
+    """:func:`_fmt_num` of each value, formatted once per distinct value."""
+    out = np.full(len(x), "空", dtype=object)
+    ok = ~np.isnan(x)
+    if ok.any():
+        uniq, inv = np.unique(x[ok], return_inverse=True)
+        out[ok] = np.array([_fmt_num(float(u), decimals) for u in uniq], dtype=object)[inv]
+    return out
+
+
+def _decimals_each(x: np.ndarray) -> np.ndarray:
+    """:func:`perfeval._format.decimals_of` of each finite value (-1 for NaN), once per distinct value."""
+    from perfeval._format import decimals_of
+
+    out = np.full(len(x), -1, dtype=np.int64)
+    ok = np.isfinite(x)
+    if ok.any():
+        uniq, inv = np.unique(x[ok], return_inverse=True)
+        out[ok] = np.array([decimals_of(float(u)) for u in uniq], dtype=np.int64)[inv]
+    return out
+
+
+def _exact_group_sums(keys: pd.DataFrame, values: np.ndarray, *, min_count: int = 1
+                      ) -> tuple[pd.DataFrame, str]:
+    """:func:`exact_sum` per group of ``keys`` rows: the sum rounded at the inputs' precision.
+
+    Returns the grouped frame (one row per group, in first-appearance order) with a
+    ``_sum`` column (NaN where fewer than ``min_count`` values are known) and ``_n``.
+    """
+    cols = list(keys.columns)
+    codes = _row_codes(*(keys[c].to_numpy(dtype=object if keys[c].dtype != np.int64 else np.int64) for c in cols))
+    g, uniq = pd.factorize(codes)  # groups in order of first appearance
+    n_g = len(uniq)
+    first = np.full(n_g, len(g), dtype=np.int64)
+    np.minimum.at(first, g, np.arange(len(g)))
+    known = ~np.isnan(values)
+    total = np.bincount(g, weights=np.where(known, values, 0.0), minlength=n_g)
+    count = np.bincount(g, weights=known, minlength=n_g).astype(np.int64)
+    places = np.full(n_g, -1, dtype=np.int64)
+    np.maximum.at(places, g, _decimals_each(values))
+    rounded = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
+                       dtype=float)
+    rounded[count < max(min_count, 0)] = np.nan
+    out = keys.iloc[first].reset_index(drop=True)
+    out["_sum"] = rounded
+    out["_n"] = count
+    return out, "_sum"
+
+
+def _exact_row_sums(*cols: np.ndarray, min_count: int = 1) -> np.ndarray:
+    """:func:`exact_sum` across a few aligned columns, row by row (NaN = blank)."""
+    stack = np.vstack(cols)
+    known = ~np.isnan(stack)
+    n = known.sum(axis=0)
+    total = np.where(known, stack, 0.0).sum(axis=0)
+    places = np.vstack([_decimals_each(c) for c in cols]).max(axis=0)
+    out = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
+                   dtype=float)
+    out[n < max(min_count, 1)] = np.nan if min_count > 0 else 0.0
+    return out
+
+
+def _framework_index(ds: Any, dept: np.ndarray, year: np.ndarray, per_key: dict[tuple[str, int], Framework],
+                     default_fw: Framework) -> tuple[np.ndarray, list[Framework]]:
+    """For aligned (dept, year) arrays: each row's framework as an index into the returned list."""
+    fws: list[Framework] = [default_fw]
+    slot: dict[int, int] = {id(default_fw): 0}
+    key_slot: dict[tuple[str, int], int] = {}
+    for k, fw in per_key.items():
+        if id(fw) not in slot:
+            slot[id(fw)] = len(fws)
+            fws.append(fw)
+        key_slot[k] = slot[id(fw)]
+    if len(fws) == 1:
+        return np.zeros(len(dept), dtype=np.int64), fws
+    kd = np.array([k[0] for k in key_slot], dtype=object)
+    ky = np.array([k[1] for k in key_slot], dtype=np.int64)
+    pos = _match([dept, year.astype(np.int64)], [kd, ky])
+    slots = np.array(list(key_slot.values()), dtype=np.int64)
+    return np.where(pos >= 0, slots[np.maximum(pos, 0)], 0), fws
+
+
+def _key_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``dept_id`` as str objects and ``year`` as int64, as the engine keys department-years."""
+    if not len(df):
+        return np.array([], dtype=object), np.array([], dtype=np.int64)
+    col = df["dept_id"]
+    if isinstance(col.dtype, pd.StringDtype) and not col.hasnans:
+        dept = col.to_numpy(dtype=object)
+    else:
+        dept = np.array([str(d) for d in col.tolist()], dtype=object)
+    return dept, df["year"].to_numpy(dtype=np.int64)
+
+
+def _row_codes(*columns: np.ndarray, sizes: list[int] | None = None) -> np.ndarray:
+    """One int64 code per row for the combination of ``columns`` (equal rows, equal codes)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        c, uniq = pd.factorize(col, use_na_sentinel=False)
+        code = code * (len(uniq) + 1) + c
+    return code
+
+
+def _match(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
+    """For each row of ``left`` (aligned columns), the position of the equal row of ``right`` (-1: none).
+
+    ``right`` rows must be unique. Integer codes instead of a MultiIndex of tuples.
+    """
+    n = len(left[0])
+    codes = _row_codes(*(np.concatenate([a, b]) for a, b in zip(left, right)))
+    return pd.Index(codes[n:]).get_indexer(codes[:n])
+
+
+def _only_keys(ds: Any, name: str, dept: np.ndarray, year: np.ndarray) -> Any:
+    """A stand-in for ``ds`` whose frame ``name`` keeps only the rows of the given department-years."""
+    from types import SimpleNamespace
+
+    df = _frame(ds, name)
+    if df.empty:
+        return SimpleNamespace(**{name: df})
+    d, y = _key_arrays(df)
+    codes = _row_codes(np.concatenate([d, dept]), np.concatenate([y, year]))
+    return SimpleNamespace(**{name: df[np.isin(codes[:len(d)], codes[len(d):])]})
+
+
+_IND_COLUMNS = [
+    "dept_id", "year", "seq", "level1", "category", "level2", "name", "framework", "weight",
+    "reported_score", "score", "ratio", "rule", "basis", "shortfall", "over_achievement", "band",
+    "source", "source_row", "origin"]
+
+
+def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework], ds: Any) -> pd.DataFrame:
+    """Re-score every indicator row with whole-column operations, one pass per rule kind.
+
+    The common kinds (quantitative ≥/=/≤ with a weight, qualitative) are computed as
+    array formulas; the rare ones (metric rules, 不突破预算, a missing weight, an
+    unknown rule) go through :func:`score_indicator`, the per-row reference.
+    """
+    n = len(ind)
+    dept, year = _key_arrays(ind)
+    get = ind.get
+    weight = _floats(get("weight"), n)
+    reported = _floats(get("score"), n)
+    level1 = _objects(get("level1"), n)
+    name = _objects(get("name"), n)
+    t_raw = _per_distinct(_objects(get("target"), n), lambda v: "" if v is None else str(v).strip())
+    a_raw = _per_distinct(_objects(get("actual"), n), lambda v: "" if v is None else str(v).strip())
+    t_kind = _objects(get("target_kind"), n)
+    a_kind = _objects(get("actual_kind"), n)
+    t_val = _floats(get("target_value"), n)
+    a_val = _floats(get("actual_value"), n)
+    t_unit = _objects(get("target_unit"), n)
+    a_unit = _objects(get("actual_unit"), n)
+    vague_col = get("actual_vague")
+    vague = (np.zeros(n, dtype=bool) if vague_col is None
+             else vague_col.astype("boolean").fillna(False).to_numpy(dtype=bool))
+    rule_given = _objects(get("rule"), n)
+    if any(r is None for r in rule_given.tolist()):
+        inferred = [
+            _infer_rule(d, tk, to) for d, tk, to in zip(
+                _objects(get("direction"), n).tolist(), t_kind.tolist(), _objects(get("target_op"), n).tolist())]
+        rule = np.array([str(r) if r is not None else i for r, i in zip(rule_given.tolist(), inferred)], dtype=object)
+    else:
+        rule = rule_given.astype(str).astype(object)
+
+    score = np.full(n, np.nan)
+    ratio = np.full(n, np.nan)
+    basis = np.full(n, "", dtype=object)
+    shortfall = np.zeros(n, dtype=bool)
+    over = np.zeros(n, dtype=bool)
+    band = np.full(n, None, dtype=object)
+    category = np.full(n, None, dtype=object)
+    fw_id = np.empty(n, dtype=object)
+    slow = np.zeros(n, dtype=bool)
+
+    for k, fw in enumerate(fws):
+        sel = fw_idx == k
+        if not sel.any():
+            continue
+        fw_id[sel] = fw.id
+        category[sel] = _per_distinct(level1[sel], lambda v, fw=fw: (
+            None if v is None else (c.name if (c := fw.category(v)) else _norm_category(v))))
+        is_metric = _per_distinct(name[sel], lambda v, fw=fw: fw.metric_rule_for(v) is not None).astype(bool)
+        r = rule[sel]
+        has_w = ~np.isnan(weight[sel])
+        qual = (r == "定性") & ~is_metric
+        quant = np.isin(r, ["≥", "=", "≤"]) & ~is_metric & has_w
+        budget = (r == "预算") & ~is_metric & has_w
+        slow[np.flatnonzero(sel)[~(qual | quant | budget)]] = True
+        if budget.any():
+            rows = np.flatnonzero(sel)[budget]
+            _score_budget_rows(rows, fw, ds, dept, year, name, weight, score, ratio, basis, shortfall)
+        if qual.any():
+            rows = np.flatnonzero(sel)[qual]
+            _score_qualitative(rows, fw, weight, reported, t_raw, a_raw, score, basis, shortfall, band)
+        if quant.any():
+            rows = np.flatnonzero(sel)[quant]
+            _score_quantitative_rows(rows, fw, rule, weight, t_raw, a_raw, t_kind, a_kind, t_val, a_val,
+                                     t_unit, a_unit, vague, score, ratio, basis, shortfall, over)
+
+    if slow.any():  # the per-row reference for the rare kinds
+        finance = _finance_lookup(_only_keys(ds, "finance", dept[slow], year[slow]))
+        staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
+        sub = ind.iloc[np.flatnonzero(slow)].copy()
+        sub["rule"] = rule[slow]
+        for i, row in zip(np.flatnonzero(slow).tolist(), _tuples(sub)):
+            key = (dept[i], int(year[i]))
+            res = score_indicator(row, fws[fw_idx[i]], finance.get(key, {}), staffing.get(key))
+            score[i] = np.nan if res["score"] is None else res["score"]
+            ratio[i] = np.nan if res["ratio"] is None else res["ratio"]
+            rule[i] = res["rule"]
+            basis[i] = res["basis"]
+            shortfall[i] = bool(res["shortfall"])
+            over[i] = bool(res["over_achievement"])
+            band[i] = res["band"]
+
+    seq = (get("seq") if get("seq") is not None else ind.groupby(["dept_id", "year"]).cumcount() + 1)
+    out = pd.DataFrame({
+        "dept_id": pd.array(dept, dtype=STR),
+        "year": pd.array(year, dtype="Int64"),
+        "seq": pd.array(seq.to_numpy(dtype=np.int64), dtype="Int64"),
+        "level1": _str_array(level1),
+        "category": _str_array(category),
+        "level2": _str_array(_objects(get("level2"), n)),
+        "name": _str_array(name),
+        "framework": pd.array(fw_id, dtype=STR),
+        "weight": _float_array(weight),
+        "reported_score": _float_array(reported),
+        "score": _float_array(score),
+        "ratio": _float_array(ratio),
+        "rule": _str_array(rule),
+        "basis": _str_array(basis),
+        "shortfall": pd.array(shortfall, dtype="boolean"),
+        "over_achievement": pd.array(over, dtype="boolean"),
+        "band": _str_array(band),
+        "source": _str_array(_objects(get("source"), n)),
+        "source_row": pd.array(_objects(get("source_row"), n), dtype="Int64"),
+        "origin": _str_array(_objects(get("origin"), n)),
+    }, columns=_IND_COLUMNS)
+    return out
+
+
+def _tuples(df: pd.DataFrame) -> Any:
+    """``df.itertuples(index=False)`` from whole-column lists (no per-cell pandas access)."""
+    from collections import namedtuple
+
+    row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
+    return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
+
+
+def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarray, year: np.ndarray,
+                       name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
+                       basis: np.ndarray, shortfall: np.ndarray) -> None:
+    """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
+    finance = _finance_lookup(_only_keys(ds, "finance", dept[rows], year[rows]))
+    memo: dict[tuple[object, tuple[str, ...]], str] = {}
+    items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    for j, i in enumerate(rows.tolist()):
+        lines = finance.get((dept[i], int(year[i])), {})
+        sig = (name[i], tuple(lines))  # the line depends on the name and the department-year's lines (in order)
+        item = memo.get(sig)
+        if item is None:
+            item = memo[sig] = _budget_item(float("nan") if name[i] is None else name[i], lines)
+        items.append(item)
+        rec = lines.get(item)
+        if rec and rec["actual"] is not None and rec["adjusted_budget"] is not None:
+            actual[j], budget[j] = rec["actual"], rec["adjusted_budget"]
+    known = ~np.isnan(actual) & ~np.isnan(budget)
+    w = weight[rows]
+    within = known & (compare_array(actual, budget, fw.tolerance.money) <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.where(budget == 0, 1.0, np.minimum(1.0, np.maximum(0.0, (actual - budget) / np.abs(budget))))
+        rat = np.where(known & (budget != 0), actual / budget, np.nan)
+    cut = _round_each((1 - loss) * np.maximum(w, 0.0), fw.score_decimals)
+    w_txt = _fmt_each(w)
+    for j, i in enumerate(rows.tolist()):
+        item = items[j]
+        if not known[j]:
+            basis[i] = f"不突破预算：缺少「{item}」的全年执行数或全年预算数，无法复核"
+            continue
+        ratio[i] = rat[j]
+        if within[j]:
+            score[i] = w[j]
+            basis[i] = (f"不突破预算：「{item}」全年执行数{actual[j]:.4f}万元 ≤ 全年预算数{budget[j]:.4f}万元，"
+                        f"达到，得满分{w_txt[j]}")
+        else:
+            shortfall[i] = True
+            score[i] = cut[j]
+            basis[i] = (f"突破预算：「{item}」全年执行数{actual[j]:.4f}万元 > 全年预算数{budget[j]:.4f}万元，"
+                        "按反向指标扣分")
+
+
+def _str_array(values: np.ndarray) -> Any:
+    """Object values (``None`` for missing) as the public string dtype."""
+    return pd.array(values, dtype=STR)
+
+
+def _float_array(values: np.ndarray) -> Any:
+    """Float values (NaN for missing) as nullable ``Float64`` (NaN becomes NA)."""
+    return pd.array(values, dtype="Float64")
+
+
+def _score_qualitative(rows: np.ndarray, fw: Framework, weight: np.ndarray, reported: np.ndarray,
+                       t_raw: np.ndarray, a_raw: np.ndarray, score: np.ndarray, basis: np.ndarray,
+                       shortfall: np.ndarray, band_out: np.ndarray) -> None:
+    """Qualitative rows: the band of each distinct (achieved, target) text, then the band range per row."""
+    pairs = pd.MultiIndex.from_arrays([a_raw[rows], t_raw[rows]])
+    codes, uniq = pd.factorize(pairs)
+    top_band = max(fw.qualitative, key=lambda b: b.high) if fw.qualitative else None
+    found: list[tuple[Band | None, str]] = []
+    for a, t in uniq:
+        match = fw.match_band(a)
+        b = match.band if match else None
+        why = f"完成值中{match.describe()}" if match else ""
+        if b is None and a and _clean_name(a) == _clean_name(t) and fw.qualitative:
+            b, why = top_band, "完成值与指标值相同"
+        found.append((b, why))
+    bands = [found[c][0] for c in codes.tolist()]
+    whys = [found[c][1] for c in codes.tolist()]
+    top = max((b.high for b in fw.qualitative), default=0.0)
+    w = weight[rows]
+    rep = reported[rows]
+    low = np.array([np.nan if b is None else b.low for b in bands]) * w
+    high = np.array([np.nan if b is None else b.high for b in bands]) * w
+    lo_txt, hi_txt, rep_txt = _fmt_each(low), _fmt_each(high), _fmt_each(rep)
+    tol = fw.tolerance.score
+    inside = (compare_array(rep, low, tol) >= 0) & (compare_array(rep, high, tol) <= 0)
+    clipped = _round_each(np.minimum(np.maximum(rep, low), high), fw.score_decimals)
+    for j, i in enumerate(rows.tolist()):
+        b = bands[j]
+        band_out[i] = b.name if b else None
+        if b is None:
+            score[i] = rep[j]
+            basis[i] = f"定性指标：完成值「{a_raw[i] or '空'}」不对应任何等级，保留填报得分"
+            continue
+        shortfall[i] = b.high < top
+        why = whys[j]
+        if np.isnan(w[j]):
+            basis[i] = f"定性指标（{why}，等级「{b.name}」）：分值缺失，无法复核"
+            continue
+        rng = f"{lo_txt[j]}–{hi_txt[j]}分"
+        if np.isnan(rep[j]):
+            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，未填得分，不予复核"
+        elif inside[j]:
+            score[i] = rep[j]
+            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，填报得分在区间内，保留"
+        else:
+            score[i] = clipped[j]
+            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，填报得分{rep_txt[j]}超出区间，取最近端点"
+
+
+def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarray, weight_all: np.ndarray,
+                             t_raw: np.ndarray, a_raw: np.ndarray, t_kind: np.ndarray, a_kind: np.ndarray,
+                             t_val: np.ndarray, a_val: np.ndarray, t_unit: np.ndarray, a_unit: np.ndarray,
+                             vague_all: np.ndarray, score: np.ndarray, ratio: np.ndarray, basis: np.ndarray,
+                             shortfall: np.ndarray, over: np.ndarray) -> None:
+    """≥ / = / ≤ rows with a weight: the shortfall formula of :func:`shortfall_share` over arrays."""
+    rule = rule_all[rows]
+    t = t_val[rows]
+    a = a_val[rows]
+    au, tu = a_unit[rows], t_unit[rows]
+    no_target = (t_kind[rows] != "quantitative") | np.isnan(t)
+    a_qual = ~no_target & (a_kind[rows] == "qualitative")
+    no_actual = ~no_target & ~a_qual & np.isnan(a)
+    # unit conversion, decided once per distinct (achieved unit, target unit)
+    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([pd.Series(au, dtype=object).fillna("\0"),
+                                                                pd.Series(tu, dtype=object).fillna("\0")]))
+    conv = np.array(a, dtype=float)
+    bad_unit = np.zeros(len(rows), dtype=bool)
+    for c, (pa, pt) in enumerate(pairs):  # convert_unit's rule, once per pair
+        u = "" if pa == "\0" else str(pa).strip()
+        v = "" if pt == "\0" else str(pt).strip()
+        if u == v or not u or not v:
+            continue
+        m = pair_codes == c
+        fu, ft = UNIT_FACTORS.get(u), UNIT_FACTORS.get(v)
+        if fu and ft and fu[0] == ft[0]:
+            conv[m] = a[m] * fu[1] / ft[1]
+        else:
+            bad_unit[m] = True
+    bad_unit &= ~(no_target | a_qual | no_actual)
+    ok = ~(no_target | a_qual | no_actual | bad_unit)
+
+    le = rule == "≤"
+    cmp = compare_array(conv, t)
+    zero_eq = (rule == "=") & (t == 0)
+    met = np.where(zero_eq, compare_array(conv, 0.0) == 0, np.where(le, cmp <= 0, cmp >= 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(le, conv - t, t - conv)
+        loss = np.where(met, 0.0, np.where(t == 0, 1.0, np.minimum(1.0, np.maximum(0.0, gap / np.abs(t)))))
+        rat = np.where(t == 0, np.nan, np.where(t > 0, conv / t, 1 + (conv - t) / np.abs(t)))
+    w = np.maximum(weight_all[rows], 0.0)
+    sc = np.where(loss == 0, w, _round_each(w * (1 - loss), fw.score_decimals))
+    over_row = ~le & ~np.isnan(rat) & (compare_array(rat, fw.over_achievement) >= 0)
+
+    # the basis text, case by case, concatenated over whole object arrays
+    w_txt = _fmt_each(w)
+    a4, c4, t4, abs_t4 = _fmt_each(a, 4), _fmt_each(conv, 4), _fmt_each(t, 4), _fmt_each(np.abs(t), 4)
+    tr, ar = t_raw[rows], a_raw[rows]
+    tr_or = np.where(tr == "", "空", tr)
+    ar_or = np.where(ar == "", "空", ar)
+    out = np.empty(len(rows), dtype=object)
+    m = no_target
+    out[m] = "指标值「" + tr_or[m] + "」不是数值，无法按「" + rule[m] + "」复核"
+    m = a_qual
+    out[m] = "完成值「" + ar[m] + "」为定性描述，指标值「" + tr[m] + "」为定量，无法复核"
+    m = no_actual
+    out[m] = "完成值「" + ar_or[m] + "」缺失或无法解析，无法复核"
+    m = bad_unit
+    out[m] = ("完成值单位「" + np.array([str(u) for u in au[m]], dtype=object) + "」与指标值单位「"
+              + np.array([str(u) for u in tu[m]], dtype=object) + "」不一致，无法复核")
+    vague = vague_all[rows]
+    au_txt = np.array(["" if u is None else u for u in au.tolist()], dtype=object)
+    a_txt = "完成值「" + ar + "」" + np.where(vague, "按界值" + a4 + au_txt + "计（表述不确切）", "")
+    head = a_txt + np.where(le, "超过", "未达到") + "指标值「" + tr + "」"
+    full = ok & (loss == 0)
+    out[full] = a_txt[full] + np.where(le[full], "不超过", "达到") + "指标值「" + tr[full] + "」，得满分" + w_txt[full]
+    part = ok & (loss != 0)
+    m = part & (t == 0)
+    out[m] = head[m] + "（指标值为0），得0分"
+    m = part & (t != 0) & le
+    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + c4[m] + "−" + t4[m] + ")/" + abs_t4[m] + ")，最低0分"
+    m = part & (t > 0) & ~le
+    out[m] = head[m] + "：" + w_txt[m] + " × " + c4[m] + "/" + t4[m]
+    m = part & (t < 0) & ~le
+    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + t4[m] + "−" + c4[m] + ")/" + abs_t4[m] + ")，最低0分"
+    basis[rows] = out
+    okr = rows[ok]
+    ratio[okr] = rat[ok]
+    shortfall[okr] = loss[ok] > 0
+    over[okr] = over_row[ok]
+    score[okr] = sc[ok]
+
+
+def _dept_year_frame(ds: Any) -> pd.DataFrame:
+    """Every department-year of ``ds`` (evaluations ∪ indicators), sorted as :func:`_dept_years` sorts."""
+    parts = []
+    for name in ("evaluations", "indicators"):
+        df = _frame(ds, name)
+        if not df.empty:
+            d, y = _key_arrays(df)
+            parts.append(pd.DataFrame({"dept_id": d, "year": y}))
+    if not parts:
+        return pd.DataFrame({"dept_id": pd.Series([], dtype=object), "year": pd.Series([], dtype=np.int64)})
+    keys = pd.concat(parts, ignore_index=True).drop_duplicates()
+    order = sorted(zip(keys["dept_id"].tolist(), keys["year"].tolist()))
+    return pd.DataFrame({"dept_id": np.array([k[0] for k in order], dtype=object),
+                         "year": np.array([k[1] for k in order], dtype=np.int64)})
+
+
+def _categories_frame(indicators: pd.DataFrame, keys: pd.DataFrame, key_fw: np.ndarray,
+                      fws: list[Framework]) -> pd.DataFrame:
+    """Category subtotals: the framework's categories for every key, then unknown ones in order of appearance."""
+    ind = indicators[indicators["category"].notna()]
+    gk = pd.DataFrame({"dept_id": ind["dept_id"].to_numpy(dtype=object), "year": ind["year"].to_numpy(dtype=np.int64),
+                       "level1": ind["category"].to_numpy(dtype=object)})
+    sc, _ = _exact_group_sums(gk, ind["score"].to_numpy(dtype=float, na_value=np.nan), min_count=0)
+    wt, _ = _exact_group_sums(gk, ind["weight"].to_numpy(dtype=float, na_value=np.nan))
+    rp, _ = _exact_group_sums(gk, ind["reported_score"].to_numpy(dtype=float, na_value=np.nan))
+    parts = sc.rename(columns={"_sum": "score_sum"}).drop(columns="_n")
+    parts["weight_sum"] = wt["_sum"].to_numpy()
+    parts["weight_missing"] = (gk.groupby(["dept_id", "year", "level1"], sort=False).size().to_numpy()
+                               - wt["_n"].to_numpy())
+    parts["reported_score"] = rp["_sum"].to_numpy()
+    parts["_first"] = parts.groupby(["dept_id", "year"], sort=False).cumcount()
+
+    frames = []
+    for k, fw in enumerate(fws):
+        mine = keys[key_fw == k]
+        if mine.empty:
+            continue
+        names = [c.name for c in fw.categories]
+        skel = pd.DataFrame({
+            "dept_id": np.repeat(mine["dept_id"].to_numpy(), len(names)),
+            "year": np.repeat(mine["year"].to_numpy(), len(names)),
+            "level1": np.tile(np.array(names, dtype=object), len(mine)),
+            "declared_weight": np.tile(np.array([c.weight for c in fw.categories], dtype=float), len(mine)),
+            "_ord": np.tile(np.arange(len(names)), len(mine)),
+        })
+        p = parts.merge(mine, on=["dept_id", "year"], how="inner")
+        extra = p[~p["level1"].isin(names)]
+        extra = pd.DataFrame({"dept_id": extra["dept_id"], "year": extra["year"], "level1": extra["level1"],
+                              "declared_weight": np.nan, "_ord": len(names) + extra["_first"].to_numpy()})
+        both = pd.concat([skel, extra], ignore_index=True).merge(
+            parts.drop(columns="_first"), on=["dept_id", "year", "level1"], how="left")
+        both["score_sum"] = both["score_sum"].fillna(0.0)
+        score = both["score_sum"].to_numpy(dtype=float)
+        declared = both["declared_weight"].to_numpy(dtype=float)
+        if fw.cap_categories:
+            score = np.where(np.isnan(declared), score, np.minimum(score, declared))
+        both["score"] = _round_each(score, fw.score_decimals)
+        both["framework"] = fw.id
+        frames.append(both)
+    cols = ["dept_id", "year", "framework", "level1", "declared_weight", "weight_sum", "weight_missing",
+            "reported_score", "score"]
+    if not frames:
+        cat = pd.DataFrame({c: [] for c in cols})
+    else:
+        cat = pd.concat(frames, ignore_index=True)
+        cat["_key"] = _match([cat["dept_id"].to_numpy(dtype=object), cat["year"].to_numpy(dtype=np.int64)],
+                             [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
+        cat = cat.sort_values(["_key", "_ord"], kind="stable").reset_index(drop=True)
+        cat["weight_missing"] = cat["weight_missing"].fillna(0)
+    return pd.DataFrame({
+        "dept_id": pd.array(cat["dept_id"].to_numpy(dtype=object), dtype=STR),
+        "year": pd.array(cat["year"].to_numpy(dtype=object), dtype="Int64"),
+        "framework": pd.array(cat["framework"].to_numpy(dtype=object), dtype=STR),
+        "level1": pd.array(cat["level1"].to_numpy(dtype=object), dtype=STR),
+        "declared_weight": _float_array(cat["declared_weight"].to_numpy(dtype=float)),
+        "weight_sum": _float_array(cat["weight_sum"].to_numpy(dtype=float)),
+        "weight_missing": pd.array(cat["weight_missing"].to_numpy(dtype=object), dtype="Int64"),
+        "reported_score": _float_array(cat["reported_score"].to_numpy(dtype=float)),
+        "score": _float_array(cat["score"].to_numpy(dtype=float)),
+    }, columns=cols)
+
+
+def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[Framework]) -> np.ndarray:
+    """:func:`execution_rate` of every key: 年度资金总额 actual ÷ its budget on the framework's basis."""
+    fin = _frame(ds, "finance")
+    rate = np.full(len(keys), np.nan)
+    if fin.empty:
+        return rate
+    item = _per_distinct(_objects(fin["item"], len(fin)), lambda v: _clean_name(v))
+    root = fin[item == ROOT_ITEM]
+    if root.empty:
+        return rate
+    d, y = _key_arrays(root)
+    r = pd.DataFrame({"dept_id": d, "year": y,
+                      "actual": _floats(root.get("actual"), len(root)),
+                      "adjusted": _floats(root.get("adjusted_budget"), len(root)),
+                      "initial": _floats(root.get("initial_budget"), len(root))})
+    r = r.drop_duplicates(["dept_id", "year"], keep="last")  # the lookup keeps the last row of a key
+    m = keys.merge(r, on=["dept_id", "year"], how="left")
+    basis = np.array(["adjusted" if fws[k].execution.basis == "adjusted" else "initial" for k in range(len(fws))])
+    budget = np.where(basis[key_fw] == "adjusted", m["adjusted"].to_numpy(), m["initial"].to_numpy())
+    actual = m["actual"].to_numpy()
+    ok = ~np.isnan(actual) & ~np.isnan(budget) & (budget != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(ok, actual / budget, np.nan)
+    return rate
+
+
+def _execution_scores(rate: np.ndarray, fw: Framework) -> np.ndarray:
+    """:func:`score_execution` over an array of rates (NaN: no rate, no score)."""
+    w = fw.execution.weight
+    if fw.execution.rule == "linear":
+        s = np.minimum(w, np.maximum(0.0, rate * w))
+        return _round_each(s, fw.score_decimals)
+    pct = rate * 100
+    share = np.zeros(len(rate))
+    done = np.zeros(len(rate), dtype=bool)
+    for tier in fw.execution.tiers:
+        hit = ~done & _tier_mask(tier, pct)
+        share[hit] = tier.value
+        done |= hit
+    return np.where(np.isnan(rate), np.nan, _round_each(share * w, fw.score_decimals))
+
+
+def _tier_mask(tier: Tier, x: np.ndarray) -> np.ndarray:
+    """:meth:`Tier.matches` over an array (bounds by :func:`compare_array`)."""
+    m = ~np.isnan(x)
+    if tier.gt is not None:
+        m &= compare_array(x, tier.gt) > 0
+    if tier.ge is not None:
+        m &= compare_array(x, tier.ge) >= 0
+    if tier.lt is not None:
+        m &= compare_array(x, tier.lt) < 0
+    if tier.le is not None:
+        m &= compare_array(x, tier.le) <= 0
+    return m
+
+
+def _grades(total: np.ndarray, fw: Framework) -> np.ndarray:
+    """:meth:`Framework.grade_for` over an array of totals."""
+    out = np.full(len(total), None, dtype=object)
+    done = np.isnan(total)
+    for g in sorted(fw.grades, key=lambda g: -g.min):
+        hit = ~done & (compare_array(total, g.min) >= 0)
+        out[hit] = g.name
+        done |= hit
+    return out
+
+
+def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, keys: pd.DataFrame,
+                  key_fw: np.ndarray, fws: list[Framework]) -> pd.DataFrame:
+    """One row per department-year: execution score, reported and re-scored totals, grades."""
+    n = len(keys)
+    on = ["dept_id", "year"]
+
+    def per_key(frame: pd.DataFrame, values: np.ndarray, min_count: int) -> np.ndarray:
+        if frame.empty:
+            return np.full(n, 0.0 if min_count <= 0 else np.nan)
+        d, y = _key_arrays(frame)
+        g, col = _exact_group_sums(pd.DataFrame({"dept_id": d, "year": y}), values, min_count=min_count)
+        out = keys.merge(g, on=on, how="left")[col].to_numpy(dtype=float)
+        return np.where(np.isnan(out), 0.0, out) if min_count <= 0 else out
+
+    items_rep = per_key(indicators, indicators["reported_score"].to_numpy(dtype=float, na_value=np.nan), 1)
+    known_cat = categories[categories["score"].notna()]
+    cat_sum = per_key(known_cat, known_cat["score"].to_numpy(dtype=float, na_value=np.nan), 0)
+    # the category scores and the execution score summed at their precision (exact_sum over both)
+    unscored_rows = indicators[indicators["score"].isna() & indicators["weight"].notna()]
+    if unscored_rows.empty:
+        unscored = np.zeros(n, dtype=np.int64)
+    else:
+        d, y = _key_arrays(unscored_rows)
+        cnt = pd.DataFrame({"dept_id": d, "year": y}).groupby(on, sort=False).size().rename("_n").reset_index()
+        unscored = keys.merge(cnt, on=on, how="left")["_n"].fillna(0).to_numpy(dtype=np.int64)
+
+    ev = _frame(ds, "evaluations")
+    if ev.empty:
+        e = pd.DataFrame(index=range(n))
+        has_e = np.zeros(n, dtype=bool)
+    else:
+        d, y = _key_arrays(ev)
+        cols = {c: ev[c].to_numpy(dtype=object, na_value=None)
+                for c in ("execution_rate_value", "execution_score", "total_weight", "total_score", "grade")
+                if c in ev.columns}
+        evf = pd.DataFrame({"dept_id": d, "year": y, "_e": True, **cols}).drop_duplicates(on, keep="last")
+        e = keys.merge(evf, on=on, how="left")
+        has_e = e["_e"].eq(True).to_numpy()
+
+    def ev_float(col: str) -> np.ndarray:
+        if col not in e.columns:
+            return np.full(n, np.nan)
+        return np.array([np.nan if (v := _val(x)) is None else v for x in e[col].tolist()], dtype=float)
+
+    rate = _execution_rates(ds, keys, key_fw, fws)
+    rate = np.where(np.isnan(rate), ev_float("execution_rate_value"), rate)
+    exec_rep = ev_float("execution_score")
+    exec_score = np.full(n, np.nan)
+    exec_weight = np.full(n, np.nan)
+    total = np.full(n, np.nan)
+    grade = np.full(n, None, dtype=object)
+    grade_norm = np.full(n, None, dtype=object)
+    fw_id = np.empty(n, dtype=object)
+    grade_rep = (np.array([None if x is None or _isna(x) else str(x) for x in e["grade"].tolist()], dtype=object)
+                 if "grade" in e.columns else np.full(n, None, dtype=object))
+    grade_rep[~has_e] = None
+    items_total = _exact_row_sums(items_rep, np.where(has_e, exec_rep, np.nan))
+    for k, fw in enumerate(fws):
+        m = key_fw == k
+        if not m.any():
+            continue
+        fw_id[m] = fw.id
+        exec_weight[m] = fw.execution.weight
+        exec_score[m] = _execution_scores(rate[m], fw)
+        t = _exact_row_sums(cat_sum[m], exec_score[m], min_count=0)
+        total[m] = _round_each(t, fw.score_decimals)
+        grade_norm[m] = _per_distinct(grade_rep[m], fw.normalise_grade)
+        g = _grades(total[m], fw)
+        g[unscored[m] > 0] = None
+        grade[m] = g
+    cols = ["dept_id", "year", "framework", "execution_rate", "execution_weight",
+            "execution_score_reported", "execution_score", "total_weight", "total_reported",
+            "total_items_reported", "total", "unscored", "grade_reported", "grade_reported_normalised", "grade"]
+    return pd.DataFrame({
+        "dept_id": pd.array(keys["dept_id"].to_numpy(dtype=object), dtype=STR),
+        "year": pd.array(keys["year"].to_numpy(dtype=object), dtype="Int64"),
+        "framework": pd.array(fw_id, dtype=STR),
+        "execution_rate": _float_array(rate),
+        "execution_weight": _float_array(exec_weight),
+        "execution_score_reported": _float_array(np.where(has_e, exec_rep, np.nan)),
+        "execution_score": _float_array(exec_score),
+        "total_weight": _float_array(np.where(has_e, ev_float("total_weight"), np.nan)),
+        "total_reported": _float_array(np.where(has_e, ev_float("total_score"), np.nan)),
+        "total_items_reported": _float_array(items_total),
+        "total": _float_array(total),
+        "unscored": pd.array(unscored, dtype="Int64"),
+        "grade_reported": pd.array(grade_rep, dtype=STR),
+        "grade_reported_normalised": pd.array(grade_norm, dtype=STR),
+        "grade": pd.array(grade, dtype=STR),
+    }, columns=cols)
+
+
 def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scorecard:
     """Re-score every dept-year of ``ds`` under its framework.
 
@@ -435,165 +1151,30 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
     ``totals.unscored`` counts them, and such a total gets no ``grade`` (it is
     not comparable with a complete one).
     Categories the framework does not know are added uncapped.
+
+    The work is done over whole frames: each rule kind is an array formula over the
+    rows of that kind (:func:`score_indicator` stays the per-row reference, used for
+    the rare kinds), subtotals and totals are group sums.
     """
     default_fw = load_framework(framework)
     per_key = _framework_for(ds, framework)
-    finance = _finance_lookup(ds)
-    staffing = _staffing_lookup(ds)
     ind = _frame(ds, "indicators")
     ind = _ensure_parsed(ind) if not ind.empty else ind
-
-    rows = []
-    if not ind.empty:
-        seqs = ind["seq"] if "seq" in ind.columns else ind.groupby(["dept_id", "year"]).cumcount() + 1
-        for row, seq in zip(ind.itertuples(index=False), seqs):
-            key = (str(row.dept_id), int(row.year))
-            fw = per_key.get(key, default_fw)
-            res = score_indicator(row, fw, finance.get(key, {}), staffing.get(key))
-            cat = fw.category(row.level1)
-            rows.append({
-                "dept_id": key[0], "year": key[1], "seq": int(seq),
-                "level1": None if _isna(row.level1) else str(row.level1),
-                "category": cat.name if cat else (None if _isna(row.level1) else _norm_category(row.level1)),
-                "level2": None if _isna(row.level2) else str(row.level2),
-                "name": None if _isna(row.name) else str(row.name),
-                "framework": fw.id,
-                "weight": _val(row.weight), "reported_score": _val(row.score),
-                "score": res["score"], "ratio": res["ratio"], "rule": res["rule"],
-                "basis": res["basis"], "shortfall": bool(res["shortfall"]),
-                "over_achievement": bool(res["over_achievement"]), "band": res["band"],
-                "source": getattr(row, "source", None), "source_row": getattr(row, "source_row", None),
-                "origin": getattr(row, "origin", None),
-            })
-    indicators = pd.DataFrame(rows, columns=[
-        "dept_id", "year", "seq", "level1", "category", "level2", "name", "framework", "weight",
-        "reported_score", "score", "ratio", "rule", "basis", "shortfall", "over_achievement", "band",
-        "source", "source_row", "origin"])
-    indicators = _typed(indicators, floats=("weight", "reported_score", "score", "ratio"),
-                        ints=("year", "seq", "source_row"),
-                        strings=("dept_id", "level1", "category", "level2", "name", "framework",
-                                 "rule", "basis", "band", "source", "origin"),
-                        bools=("shortfall", "over_achievement"))
-
-    # categories
-    cat_rows = []
-    parts, reported_by_key = _category_parts(indicators)
-    for key in _dept_years(ds):
-        fw = per_key.get(key, default_fw)
-        mine = parts.get(key, {})
-        names = [c.name for c in fw.categories]
-        extra = [c for c in mine if c not in names]
-        for cname in names + extra:
-            cat = next((c for c in fw.categories if c.name == cname), None)
-            part = mine.get(cname)
-            score_sum = exact_sum(part["score"] if part else [], min_count=0)
-            declared = cat.weight if cat else None
-            score = min(score_sum, declared) if (declared is not None and fw.cap_categories) else score_sum
-            cat_rows.append({
-                "dept_id": key[0], "year": key[1], "framework": fw.id, "level1": cname,
-                "declared_weight": declared,
-                "weight_sum": exact_sum(part["weight"]) if part else None,
-                "weight_missing": part["weight_missing"] if part else 0,
-                "reported_score": exact_sum(part["reported"]) if part else None,
-                "score": round(score, fw.score_decimals),
-            })
-    categories = pd.DataFrame(cat_rows, columns=[
-        "dept_id", "year", "framework", "level1", "declared_weight", "weight_sum", "weight_missing",
-        "reported_score", "score"])
-    categories = _typed(categories, floats=("declared_weight", "weight_sum", "reported_score", "score"),
-                        ints=("year", "weight_missing"), strings=("dept_id", "framework", "level1"))
-    cat_scores: dict[tuple[str, int], list[float]] = {}
-    for d, y, sc in zip(categories["dept_id"], categories["year"], categories["score"]):
-        if not _isna(sc):
-            cat_scores.setdefault((str(d), int(y)), []).append(float(sc))
-
-    # totals
-    ev = _frame(ds, "evaluations")
-    ev_by_key = {}
-    if not ev.empty:
-        for row in ev.itertuples(index=False):
-            ev_by_key[(str(row.dept_id), int(row.year))] = row
-    unscored_by_key: dict[tuple[str, int], int] = {}
-    for d, y, sc, w in zip(indicators["dept_id"], indicators["year"], indicators["score"], indicators["weight"]):
-        if _isna(sc) and not _isna(w):
-            unscored_by_key[(str(d), int(y))] = unscored_by_key.get((str(d), int(y)), 0) + 1
-    tot_rows = []
-    for key in _dept_years(ds):
-        fw = per_key.get(key, default_fw)
-        e = ev_by_key.get(key)
-        rate, rate_basis = execution_rate(finance.get(key, {}), fw.execution.basis)
-        if rate is None and e is not None:
-            rate = _val(getattr(e, "execution_rate_value", None))
-        exec_score, _ = score_execution(rate, fw)
-        exec_rep = _val(getattr(e, "execution_score", None)) if e is not None else None
-        items_rep = exact_sum(reported_by_key.get(key, []))
-        if items_rep is None and exec_rep is None:
-            total_items = None
-        else:
-            total_items = exact_sum([items_rep, exec_rep])
-        total = exact_sum([*cat_scores.get(key, []), exec_score], min_count=0)
-        total = round(total, fw.score_decimals)
-        # items with a weight that could not be re-scored count 0: such a total is not comparable, so no grade
-        unscored = unscored_by_key.get(key, 0)
-        grade_rep = None if e is None or _isna(getattr(e, "grade", None)) else str(e.grade)
-        tot_rows.append({
-            "dept_id": key[0], "year": key[1], "framework": fw.id,
-            "execution_rate": rate, "execution_weight": fw.execution.weight,
-            "execution_score_reported": exec_rep, "execution_score": exec_score,
-            "total_weight": _val(getattr(e, "total_weight", None)) if e is not None else None,
-            "total_reported": _val(getattr(e, "total_score", None)) if e is not None else None,
-            "total_items_reported": total_items, "total": total, "unscored": unscored,
-            "grade_reported": grade_rep, "grade_reported_normalised": fw.normalise_grade(grade_rep),
-            "grade": fw.grade_for(total) if not unscored else None,
-        })
-    totals = pd.DataFrame(tot_rows, columns=[
-        "dept_id", "year", "framework", "execution_rate", "execution_weight",
-        "execution_score_reported", "execution_score", "total_weight", "total_reported",
-        "total_items_reported", "total", "unscored", "grade_reported", "grade_reported_normalised", "grade"])
-    totals = _typed(totals, floats=("execution_rate", "execution_weight", "execution_score_reported",
-                                    "execution_score", "total_weight", "total_reported",
-                                    "total_items_reported", "total"),
-                    ints=("year", "unscored"), strings=("dept_id", "framework", "grade_reported",
-                                             "grade_reported_normalised", "grade"))
-    return Scorecard(indicators=indicators, categories=categories, totals=totals)
-
-
-def _category_parts(ind: pd.DataFrame) -> tuple[dict[tuple[str, int], dict[str, dict[str, Any]]],
-                                                 dict[tuple[str, int], list[float]]]:
-    """In one pass: (dept_id, year) -> category -> its scores, weights and reported scores;
-    and (dept_id, year) -> every reported score (whatever the category), in row order.
-
-    Categories appear in the order of their first indicator (as ``unique()`` gives them).
-    """
-    out: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
-    reported: dict[tuple[str, int], list[float]] = {}
     if ind.empty:
-        return out, reported
-    for d, y, cat, w, rep, sc in zip(ind["dept_id"], ind["year"], ind["category"], ind["weight"],
-                                     ind["reported_score"], ind["score"]):
-        key = (str(d), int(y))
-        if not _isna(rep):
-            reported.setdefault(key, []).append(float(rep))
-        if _isna(cat):
-            continue
-        part = out.setdefault(key, {}).setdefault(str(cat), {
-            "score": [], "weight": [], "weight_missing": 0, "reported": []})
-        if not _isna(sc):
-            part["score"].append(float(sc))
-        if _isna(w):
-            part["weight_missing"] += 1
-        else:
-            part["weight"].append(float(w))
-        if not _isna(rep):
-            part["reported"].append(float(rep))
-    return out, reported
-
-
-def _by_key(df: pd.DataFrame) -> dict[tuple[str, int], pd.DataFrame]:
-    """(dept_id, year) -> that department-year's rows, grouped once (not one row mask per key)."""
-    if df.empty:
-        return {}
-    return {(str(d), int(y)): g for (d, y), g in df.groupby(["dept_id", "year"], sort=False)}
+        indicators = _typed(pd.DataFrame(columns=_IND_COLUMNS),
+                            floats=("weight", "reported_score", "score", "ratio"), ints=("year", "seq", "source_row"),
+                            strings=("dept_id", "level1", "category", "level2", "name", "framework",
+                                     "rule", "basis", "band", "source", "origin"),
+                            bools=("shortfall", "over_achievement"))
+    else:
+        d, y = _key_arrays(ind)
+        fw_idx, fws = _framework_index(ds, d, y, per_key, default_fw)
+        indicators = _score_indicators(ind, fw_idx, fws, ds)
+    keys = _dept_year_frame(ds)
+    key_fw, fws = _framework_index(ds, keys["dept_id"].to_numpy(), keys["year"].to_numpy(), per_key, default_fw)
+    categories = _categories_frame(indicators, keys, key_fw, fws)
+    totals = _totals_frame(ds, indicators, categories, keys, key_fw, fws)
+    return Scorecard(indicators=indicators, categories=categories, totals=totals)
 
 
 def _staffing_lookup(ds: Any) -> dict[tuple[str, int], dict[str, float | None]]:
@@ -601,11 +1182,12 @@ def _staffing_lookup(ds: Any) -> dict[tuple[str, int], dict[str, float | None]]:
     out: dict[tuple[str, int], dict[str, float | None]] = {}
     if st.empty:
         return out
-    for row in st.itertuples(index=False):
-        out[(str(row.dept_id), int(row.year))] = {
-            "quota": _val(getattr(row, "quota", None)), "actual": _val(getattr(row, "actual", None)),
-            "source": getattr(row, "source", None), "source_row": getattr(row, "source_row", None),
-        }
+    n = len(st)
+    dept, year = _key_arrays(st)
+    quota, actual = ([None if v != v else v for v in _floats(st.get(c), n).tolist()] for c in ("quota", "actual"))
+    source, source_row = _objects(st.get("source"), n).tolist(), _objects(st.get("source_row"), n).tolist()
+    for d, y, q, a, s_, r in zip(dept.tolist(), year.tolist(), quota, actual, source, source_row):
+        out[(d, y)] = {"quota": q, "actual": a, "source": s_, "source_row": r}
     return out
 
 

@@ -686,6 +686,27 @@ def compare(a: float, b: float, tol: float = 0.0) -> int:
     return -1 if diff < 0 else 1
 
 
+def compare_array(a: object, b: object, tol: object = 0.0) -> "np.ndarray":
+    """:func:`compare` over whole arrays: -1, 0 or 1 per element, the same rule.
+
+    ``a``, ``b`` and ``tol`` broadcast (numpy); a NaN on either side gives 0 (callers
+    mask missing values first). Every vectorised threshold in the engine goes through
+    here, so one rule still decides; ``tests/test_values.py`` checks both agree.
+
+    >>> compare_array([2.014 / 2.12 * 100, 94.99, 0.06], [95, 95, 0.0], [0, 0, 0.05]).tolist()
+    [0, -1, 1]
+    """
+    import numpy as np
+
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    diff = a - b
+    allow = tol + REL_EPS * np.maximum(np.abs(a), np.abs(b)) + ABS_EPS
+    with np.errstate(invalid="ignore"):
+        out = np.where(np.abs(diff) <= allow, 0, np.where(diff < 0, -1, 1))
+        return np.where(np.isnan(diff), 0, out).astype(np.int8)
+
+
 def at_least(a: float, b: float, tol: float = 0.0) -> bool:
     """``a ≥ b`` under :func:`compare` (``a`` within tolerance below ``b`` counts)."""
     return compare(a, b, tol) >= 0

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from perfeval._values import (
     KINDS,
+    compare,
     ParsedValue,
     normalise_text,
     parse_number,
@@ -409,3 +410,25 @@ def test_compare_is_antisymmetric_and_consistent(a, b, tol):
     assert at_least(a, b, tol) == (compare(a, b, tol) >= 0) and at_most(a, b, tol) == (compare(a, b, tol) <= 0)
     if abs(a - b) <= tol:
         assert compare(a, b, tol) == 0
+
+
+_finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_finite, _finite, st.sampled_from([0.0, 0.05, 0.5, 0.0001])), min_size=1, max_size=20))
+def test_compare_array_agrees_with_compare(triples):
+    """The vectorised comparison is the one rule: element by element it equals compare()."""
+    from perfeval._values import compare_array
+
+    a, b, tol = (list(x) for x in zip(*triples))
+    assert compare_array(a, b, tol).tolist() == [compare(x, y, t) for x, y, t in triples]
+
+
+@settings(max_examples=100, deadline=None)
+@given(_finite, st.floats(min_value=-1e-6, max_value=1e-6, allow_nan=False))
+def test_compare_array_agrees_at_the_boundary(x, nudge):
+    """Near-equal pairs (the tier-boundary case) decide alike in both forms."""
+    from perfeval._values import compare_array
+
+    assert compare_array([x + nudge], [x]).tolist() == [compare(x + nudge, x)]
