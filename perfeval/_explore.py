@@ -337,29 +337,38 @@ class Explorer:
 
     # ----------------------------------------------------------------- rendering
     def render(self) -> None:
-        """Redraw the output once for the current selection."""
-        from IPython.display import HTML, clear_output, display
+        """Redraw the output once for the current selection.
+
+        The output widget's ``outputs`` are replaced in one assignment (one comm
+        message), never captured with ``with out:``: Voilà's executor mimics a
+        front end for captured output and answers each captured message on the
+        kernel's shell socket while it waits there for the cell's reply, which
+        under load loses that reply and stalls the first render for good.  The
+        last output is the ready marker ``.pe-render`` carrying the render count
+        and the selection it shows.
+        """
+        from IPython.display import HTML
 
         self.renders += 1
         sel = self.selection()
         self.view = View(sel)
-        with self.out:
-            clear_output(wait=True)
-            display(HTML(f'<div class="pe-render" data-render="{self.renders}" hidden></div>'))
-            if not sel["dept_ids"]:
-                display(HTML("<p>请在“部门”中选择一个或几个部门（按住 Ctrl 或 Shift 多选）。</p>"))
-                return
-            if sel["year"] is None:
-                display(HTML("<p>所选部门没有任何年度的数据。</p>"))
-                return
+        parts: list[Any] = []
+        error: Exception | None = None
+        if not sel["dept_ids"]:
+            parts.append(HTML("<p>请在“部门”中选择一个或几个部门（按住 Ctrl 或 Shift 多选）。</p>"))
+        elif sel["year"] is None:
+            parts.append(HTML("<p>所选部门没有任何年度的数据。</p>"))
+        else:
             try:
-                for part in self._sections(sel):
-                    display(part)
+                parts.extend(self._sections(sel))
             except Exception as exc:  # noqa: BLE001 - say it in the app, keep the controls alive
-                display(HTML(f'<p class="pe-error">显示失败：{_esc(type(exc).__name__)}：{_esc(exc)}</p>'))
-                raise
-        # Never nest one Output's capture inside another's (Voilà's executor hangs on it).
+                parts.append(HTML(f'<p class="pe-error">显示失败：{_esc(type(exc).__name__)}：{_esc(exc)}</p>'))
+                error = exc
         self._render_findings()
+        parts.append(HTML(_ready_marker(self.renders, sel)))
+        _show(self.out, parts)
+        if error is not None:
+            raise error
 
     def _heading(self, text: str):
         from IPython.display import HTML
@@ -508,7 +517,7 @@ class Explorer:
         yield self._heading("复核发现")
         yield _widgets().HBox([self.f_text, self.f_severity, self.f_sort, self.f_desc],
                               layout=_widgets().Layout(flex_flow="row wrap"))
-        yield self.findings_out  # filled by render() once the main output is closed
+        yield self.findings_out  # filled by _render_findings()
 
         # 趋势
         yield self._heading(f"趋势：{years[0]}—{years[-1]}年" if years else "趋势")
@@ -597,18 +606,17 @@ class Explorer:
         return f.drop(columns="_key").reset_index(drop=True)
 
     def _render_findings(self, findings: pd.DataFrame | None = None) -> None:
-        from IPython.display import HTML, clear_output, display
+        from IPython.display import HTML
 
         f = self.findings_view(findings)
-        with self.findings_out:
-            clear_output(wait=True)
-            display(HTML(f'<p class="pe-find-count">共 {len(f)} 条审核发现（按所选部门与年度范围）</p>'))
-            if not f.empty:
-                display(self._table("复核发现", f, {
-                    "severity": ("级别", "text"), "name": ("部门", "text"), "year": ("年度", "year"),
-                    "code": ("问题", "finding"), "location": ("位置", "long"), "expected": ("应为", "text"),
-                    "found": ("实为", "text"), "message": ("说明", "long")}, index=True,
-                    widths={"location": "20%", "message": "32%"}))
+        parts: list[Any] = [HTML(f'<p class="pe-find-count">共 {len(f)} 条审核发现（按所选部门与年度范围）</p>')]
+        if not f.empty:
+            parts.append(self._table("复核发现", f, {
+                "severity": ("级别", "text"), "name": ("部门", "text"), "year": ("年度", "year"),
+                "code": ("问题", "finding"), "location": ("位置", "long"), "expected": ("应为", "text"),
+                "found": ("实为", "text"), "message": ("说明", "long")}, index=True,
+                widths={"location": "20%", "message": "32%"}))
+        _show(self.findings_out, parts)
 
     # ----------------------------------------------------------------- exports
     @property
@@ -776,6 +784,27 @@ def _item_history_png(hist: pd.DataFrame, item: str, year: int | None, names: Ma
     ax.legend(loc="best")
     ax.set_title(f"{item} 历年变化" + (f"（{year}年已标出）" if year is not None else ""))
     return fig
+
+
+def _show(out: Any, parts: Sequence[Any]) -> None:
+    """Replace an Output widget's content with ``parts`` in one update (no capture)."""
+    from IPython import get_ipython
+    from IPython.core.formatters import DisplayFormatter
+
+    shell = get_ipython()
+    fmt = shell.display_formatter if shell is not None else DisplayFormatter()
+    outputs = []
+    for part in parts:
+        data, metadata = fmt.format(part)
+        outputs.append({"output_type": "display_data", "data": data, "metadata": metadata})
+    out.outputs = tuple(outputs)
+
+
+def _ready_marker(count: int, sel: Mapping[str, Any]) -> str:
+    """The hidden element that says a render has arrived, and which selection it shows."""
+    attrs = {"render": count, "depts": ",".join(sel.get("dept_ids") or []), "year": sel.get("year") or "",
+             "start": sel.get("start") or "", "item": sel.get("item") or "", "framework": sel.get("framework") or ""}
+    return '<div class="pe-render" ' + " ".join(f'data-{k}="{_esc(v)}"' for k, v in attrs.items()) + " hidden></div>"
 
 
 def _written_html(paths: Sequence[Path]) -> str:
