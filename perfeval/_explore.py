@@ -83,6 +83,14 @@ def css_stack() -> str:
     return css_font_stack()
 
 
+def _page_font_css(stack: str) -> str:
+    """Every text of the page in ``stack``: JupyterLab's font variables (its rendered
+    HTML and Markdown set their own family, so inheriting from ``.pe-app`` is not
+    enough), the page itself, and form controls (which never inherit)."""
+    return (f":root, body {{ --jp-ui-font-family: {stack}; --jp-content-font-family: {stack}; }}\n"
+            f"body, .pe-app, .pe-app .js-plotly-plot, select, option, input, button, textarea {{ font-family: {stack}; }}\n")
+
+
 def _widgets():
     import ipywidgets
 
@@ -234,12 +242,15 @@ class Explorer:
 
         texts = [Path(__file__).with_name(n).read_text(encoding="utf-8")
                  for n in ("_explore.py", "_icharts.py", "_narrative.py", "_checks.py", "_scoring.py", "_metrics.py")]
+        notebook = Path(_paths.NOTEBOOKS_DIR) / "04_explore.ipynb"  # its usage notes are on the page too
+        if notebook.is_file():
+            texts.append(notebook.read_text(encoding="utf-8"))
         card, findings = self.scored()
         for frame in (*self.ds.tables().values(), findings, card.indicators):
             for col in frame.columns:
                 if frame[col].dtype == object or str(frame[col].dtype) in ("string", "str"):
                     texts.append("".join(map(str, frame[col].dropna().unique())))
-        return font_face_css_subset("".join(texts)) + f".pe-app, .pe-app .js-plotly-plot {{ font-family: {css_stack()}; }}\n"
+        return font_face_css_subset("".join(texts)) + _page_font_css(css_stack())
 
     # ----------------------------------------------------------------- state
     def _ipython_display_(self) -> None:
