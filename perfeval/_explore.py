@@ -86,8 +86,13 @@ def css_stack() -> str:
 def _page_font_css(stack: str) -> str:
     """Every text of the page in ``stack``: JupyterLab's font variables (its rendered
     HTML and Markdown set their own family, so inheriting from ``.pe-app`` is not
-    enough), the page itself, and form controls (which never inherit)."""
-    return (f":root, body {{ --jp-ui-font-family: {stack}; --jp-content-font-family: {stack}; }}\n"
+    enough), the page itself, form controls (which never inherit), and code spans
+    (a Latin monospace font first, then the bundled one for Chinese)."""
+    from ._fonts import FONT_FAMILY
+
+    mono = f'menlo, consolas, "DejaVu Sans Mono", "{FONT_FAMILY}", monospace'  # Chinese in `code` too
+    return (f":root, body {{ --jp-ui-font-family: {stack}; --jp-content-font-family: {stack};"
+            f" --jp-code-font-family: {mono}; }}\n"
             f"body, .pe-app, .pe-app .js-plotly-plot, select, option, input, button, textarea {{ font-family: {stack}; }}\n")
 
 
@@ -245,6 +250,9 @@ class Explorer:
         notebook = Path(_paths.NOTEBOOKS_DIR) / "04_explore.ipynb"  # its usage notes are on the page too
         if notebook.is_file():
             texts.append(notebook.read_text(encoding="utf-8"))
+        for w in (self.depts, self.framework, self.f_severity, self.f_sort):  # labels, e.g. framework names
+            texts.extend(str(o if isinstance(o, str) else o[0]) for o in w.options)
+        texts.extend(str(i) for i in self.items["item"].dropna().unique())
         card, findings = self.scored()
         for frame in (*self.ds.tables().values(), findings, card.indicators):
             for col in frame.columns:
@@ -883,9 +891,9 @@ def serve(dataset: str | None = None, *, port: int | None = None, open_browser: 
     if not notebook.is_file():
         print(f"perfeval：找不到探索笔记本：{notebook}（安装不完整？）", file=sys.stderr)
         return 1
-    try:
-        import voila  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("voila") is None:  # not imported here: Voilà runs in its own process
         print("perfeval：未安装 Voilà：请运行 pip install -e '.[app]'（或 bash scripts/install.sh）", file=sys.stderr)
         return 1
     ds_param = str(Path(dataset).resolve()) if dataset else ""
