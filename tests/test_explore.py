@@ -140,6 +140,18 @@ def test_exports_write_files_that_open(explorer):
             assert im.format == "PNG" and im.width > 300
 
 
+def test_render_replaces_the_outputs_whole_and_ends_with_the_ready_marker(explorer):
+    explorer.set(depts=["demo-czj", "demo-fl"], year=2021, start=2020)
+    outs = explorer.out.outputs  # set in one update, not captured (no kernel needed)
+    marker = outs[-1]["data"]["text/html"]
+    assert 'class="pe-render"' in marker and f'data-render="{explorer.renders}"' in marker
+    assert 'data-depts="demo-czj,demo-fl"' in marker and 'data-year="2021"' in marker and 'data-start="2020"' in marker
+    assert sum("application/vnd.plotly.v1+json" in o["data"] for o in outs) >= 4
+    views = [o["data"].get("application/vnd.jupyter.widget-view+json", {}).get("model_id") for o in outs]
+    assert explorer.findings_out.model_id in views
+    assert "pe-find-count" in explorer.findings_out.outputs[0]["data"]["text/html"]
+
+
 def test_cli_registers_explore():
     import argparse
 
