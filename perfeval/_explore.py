@@ -83,6 +83,19 @@ def css_stack() -> str:
     return css_font_stack()
 
 
+def _page_font_css(stack: str) -> str:
+    """Every text of the page in ``stack``: JupyterLab's font variables (its rendered
+    HTML and Markdown set their own family, so inheriting from ``.pe-app`` is not
+    enough), the page itself, form controls (which never inherit), and code spans
+    (a Latin monospace font first, then the bundled one for Chinese)."""
+    from ._fonts import FONT_FAMILY
+
+    mono = f'menlo, consolas, "DejaVu Sans Mono", "{FONT_FAMILY}", monospace'  # Chinese in `code` too
+    return (f":root, body {{ --jp-ui-font-family: {stack}; --jp-content-font-family: {stack};"
+            f" --jp-code-font-family: {mono}; }}\n"
+            f"body, .pe-app, .pe-app .js-plotly-plot, select, option, input, button, textarea {{ font-family: {stack}; }}\n")
+
+
 def _widgets():
     import ipywidgets
 
@@ -234,12 +247,18 @@ class Explorer:
 
         texts = [Path(__file__).with_name(n).read_text(encoding="utf-8")
                  for n in ("_explore.py", "_icharts.py", "_narrative.py", "_checks.py", "_scoring.py", "_metrics.py")]
+        notebook = Path(_paths.NOTEBOOKS_DIR) / "04_explore.ipynb"  # its usage notes are on the page too
+        if notebook.is_file():
+            texts.append(notebook.read_text(encoding="utf-8"))
+        for w in (self.depts, self.framework, self.f_severity, self.f_sort):  # labels, e.g. framework names
+            texts.extend(str(o if isinstance(o, str) else o[0]) for o in w.options)
+        texts.extend(str(i) for i in self.items["item"].dropna().unique())
         card, findings = self.scored()
         for frame in (*self.ds.tables().values(), findings, card.indicators):
             for col in frame.columns:
                 if frame[col].dtype == object or str(frame[col].dtype) in ("string", "str"):
                     texts.append("".join(map(str, frame[col].dropna().unique())))
-        return font_face_css_subset("".join(texts)) + f".pe-app, .pe-app .js-plotly-plot {{ font-family: {css_stack()}; }}\n"
+        return font_face_css_subset("".join(texts)) + _page_font_css(css_stack())
 
     # ----------------------------------------------------------------- state
     def _ipython_display_(self) -> None:
@@ -337,29 +356,38 @@ class Explorer:
 
     # ----------------------------------------------------------------- rendering
     def render(self) -> None:
-        """Redraw the output once for the current selection."""
-        from IPython.display import HTML, clear_output, display
+        """Redraw the output once for the current selection.
+
+        The output widget's ``outputs`` are replaced in one assignment (one comm
+        message), never captured with ``with out:``: Voilà's executor mimics a
+        front end for captured output and answers each captured message on the
+        kernel's shell socket while it waits there for the cell's reply, which
+        under load loses that reply and stalls the first render for good.  The
+        last output is the ready marker ``.pe-render`` carrying the render count
+        and the selection it shows.
+        """
+        from IPython.display import HTML
 
         self.renders += 1
         sel = self.selection()
         self.view = View(sel)
-        with self.out:
-            clear_output(wait=True)
-            display(HTML(f'<div class="pe-render" data-render="{self.renders}" hidden></div>'))
-            if not sel["dept_ids"]:
-                display(HTML("<p>请在“部门”中选择一个或几个部门（按住 Ctrl 或 Shift 多选）。</p>"))
-                return
-            if sel["year"] is None:
-                display(HTML("<p>所选部门没有任何年度的数据。</p>"))
-                return
+        parts: list[Any] = []
+        error: Exception | None = None
+        if not sel["dept_ids"]:
+            parts.append(HTML("<p>请在“部门”中选择一个或几个部门（按住 Ctrl 或 Shift 多选）。</p>"))
+        elif sel["year"] is None:
+            parts.append(HTML("<p>所选部门没有任何年度的数据。</p>"))
+        else:
             try:
-                for part in self._sections(sel):
-                    display(part)
+                parts.extend(self._sections(sel))
             except Exception as exc:  # noqa: BLE001 - say it in the app, keep the controls alive
-                display(HTML(f'<p class="pe-error">显示失败：{_esc(type(exc).__name__)}：{_esc(exc)}</p>'))
-                raise
-        # Never nest one Output's capture inside another's (Voilà's executor hangs on it).
+                parts.append(HTML(f'<p class="pe-error">显示失败：{_esc(type(exc).__name__)}：{_esc(exc)}</p>'))
+                error = exc
         self._render_findings()
+        parts.append(HTML(_ready_marker(self.renders, sel)))
+        _show(self.out, parts)
+        if error is not None:
+            raise error
 
     def _heading(self, text: str):
         from IPython.display import HTML
@@ -508,7 +536,7 @@ class Explorer:
         yield self._heading("复核发现")
         yield _widgets().HBox([self.f_text, self.f_severity, self.f_sort, self.f_desc],
                               layout=_widgets().Layout(flex_flow="row wrap"))
-        yield self.findings_out  # filled by render() once the main output is closed
+        yield self.findings_out  # filled by _render_findings()
 
         # 趋势
         yield self._heading(f"趋势：{years[0]}—{years[-1]}年" if years else "趋势")
@@ -597,18 +625,17 @@ class Explorer:
         return f.drop(columns="_key").reset_index(drop=True)
 
     def _render_findings(self, findings: pd.DataFrame | None = None) -> None:
-        from IPython.display import HTML, clear_output, display
+        from IPython.display import HTML
 
         f = self.findings_view(findings)
-        with self.findings_out:
-            clear_output(wait=True)
-            display(HTML(f'<p class="pe-find-count">共 {len(f)} 条审核发现（按所选部门与年度范围）</p>'))
-            if not f.empty:
-                display(self._table("复核发现", f, {
-                    "severity": ("级别", "text"), "name": ("部门", "text"), "year": ("年度", "year"),
-                    "code": ("问题", "finding"), "location": ("位置", "long"), "expected": ("应为", "text"),
-                    "found": ("实为", "text"), "message": ("说明", "long")}, index=True,
-                    widths={"location": "20%", "message": "32%"}))
+        parts: list[Any] = [HTML(f'<p class="pe-find-count">共 {len(f)} 条审核发现（按所选部门与年度范围）</p>')]
+        if not f.empty:
+            parts.append(self._table("复核发现", f, {
+                "severity": ("级别", "text"), "name": ("部门", "text"), "year": ("年度", "year"),
+                "code": ("问题", "finding"), "location": ("位置", "long"), "expected": ("应为", "text"),
+                "found": ("实为", "text"), "message": ("说明", "long")}, index=True,
+                widths={"location": "20%", "message": "32%"}))
+        _show(self.findings_out, parts)
 
     # ----------------------------------------------------------------- exports
     @property
@@ -778,6 +805,27 @@ def _item_history_png(hist: pd.DataFrame, item: str, year: int | None, names: Ma
     return fig
 
 
+def _show(out: Any, parts: Sequence[Any]) -> None:
+    """Replace an Output widget's content with ``parts`` in one update (no capture)."""
+    from IPython import get_ipython
+    from IPython.core.formatters import DisplayFormatter
+
+    shell = get_ipython()
+    fmt = shell.display_formatter if shell is not None else DisplayFormatter()
+    outputs = []
+    for part in parts:
+        data, metadata = fmt.format(part)
+        outputs.append({"output_type": "display_data", "data": data, "metadata": metadata})
+    out.outputs = tuple(outputs)
+
+
+def _ready_marker(count: int, sel: Mapping[str, Any]) -> str:
+    """The hidden element that says a render has arrived, and which selection it shows."""
+    attrs = {"render": count, "depts": ",".join(sel.get("dept_ids") or []), "year": sel.get("year") or "",
+             "start": sel.get("start") or "", "item": sel.get("item") or "", "framework": sel.get("framework") or ""}
+    return '<div class="pe-render" ' + " ".join(f'data-{k}="{_esc(v)}"' for k, v in attrs.items()) + " hidden></div>"
+
+
 def _written_html(paths: Sequence[Path]) -> str:
     """Status line: each written file with a download link (a ``data:`` URI, nothing leaves the machine)."""
     kinds = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".png": "image/png",
@@ -843,9 +891,9 @@ def serve(dataset: str | None = None, *, port: int | None = None, open_browser: 
     if not notebook.is_file():
         print(f"perfeval：找不到探索笔记本：{notebook}（安装不完整？）", file=sys.stderr)
         return 1
-    try:
-        import voila  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("voila") is None:  # not imported here: Voilà runs in its own process
         print("perfeval：未安装 Voilà：请运行 pip install -e '.[app]'（或 bash scripts/install.sh）", file=sys.stderr)
         return 1
     ds_param = str(Path(dataset).resolve()) if dataset else ""

@@ -37,9 +37,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # nbformat imports jsonschema's format checkers (seconds): only when a report runs
+    import nbformat
 
 from perfeval._export import to_html, to_pdf, write_notebook_atomic, write_text_atomic
 
@@ -139,6 +140,8 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) 
     -------
     nbformat.NotebookNode
     """
+    import nbformat
+
     out = copy.deepcopy(nb)
     lines = ["# Parameters"]
     for name, value in parameters.items():
@@ -174,6 +177,8 @@ def _reset_code(cwd: Path) -> str:
 
 def _mark_failure(nb: nbformat.NotebookNode, message: str) -> None:
     """Mark the failing cell and put a "执行失败" cell at the top (in place)."""
+    import nbformat
+
     failing = None
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
@@ -527,6 +532,8 @@ async def _execute(kernel: _Kernel, job: Job, number: int, *, timeout: int,
     elif number == 0:
         await kernel.reset(cwd)
     result.kernel_id, result.kernel_pid = kernel.kernel_id, kernel.pid
+    import nbformat
+
     try:
         source = nbformat.read(job.notebook, as_version=4)
     except Exception as exc:  # noqa: BLE001
