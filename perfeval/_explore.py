@@ -55,6 +55,8 @@ ROLLUP_MARK = "（明细合计）"
 EXPORT_SUBDIR = "探索"
 #: Environment variable through which ``perfeval explore`` hands the dataset to the notebook.
 DATASET_ENV = "PERFEVAL_EXPLORE_DATASET"
+#: Set to ``1`` by ``perfeval explore --keep-personal-data``: the app shows contacts as typed.
+KEEP_PERSONAL_ENV = "PERFEVAL_EXPLORE_KEEP_PERSONAL_DATA"
 #: metrics() column → the finance item it shows (for the 明细合计 mark).
 METRIC_ITEMS = {"actual": "年度资金总额", "basic": "基本支出", "personnel": "人员经费",
                 "public": "公用经费", "project": "项目支出"}
@@ -145,6 +147,11 @@ class Explorer:
         Initial scoring framework (id or TOML path); empty = the dataset's own.
     export_dir : path, optional
         Where exports go; default ``exports/探索``.
+    keep_personal_data : bool, optional
+        Show names, phones, ID numbers and e-mails as typed. By default they are
+        masked (:func:`perfeval._privacy.mask_dataset`) in everything the app shows
+        and exports, as in the reports; ``None`` reads ``PERFEVAL_EXPLORE_KEEP_PERSONAL_DATA``
+        (set by ``perfeval explore --keep-personal-data``).
 
     Attributes
     ----------
@@ -155,7 +162,8 @@ class Explorer:
     """
 
     def __init__(self, dataset: str | os.PathLike[str] | None = None, *, framework: str = "",
-                 export_dir: str | os.PathLike[str] | None = None) -> None:
+                 export_dir: str | os.PathLike[str] | None = None,
+                 keep_personal_data: bool | None = None) -> None:
         from ._dataset import load
         from ._metrics import item_metrics, metrics, rolled_up
         from ._scoring import list_frameworks, load_framework
@@ -163,6 +171,12 @@ class Explorer:
         source = str(dataset or "") or os.environ.get(DATASET_ENV, "")
         self.dataset = source
         self.ds = load(source or None)
+        if keep_personal_data is None:
+            keep_personal_data = os.environ.get(KEEP_PERSONAL_ENV) == "1"
+        if not keep_personal_data:  # what the app shows and exports carries no contact by default
+            from ._privacy import mask_dataset
+
+            self.ds = mask_dataset(self.ds)
         self.m = metrics(self.ds)
         self.items = item_metrics(self.ds)
         self.roll = rolled_up(self.ds)
@@ -868,7 +882,7 @@ def voila_command(notebook: Path, port: int, token: str) -> list[str]:
             "--theme=light"]
 
 
-def voila_env(dataset: str) -> dict[str, str]:
+def voila_env(dataset: str, keep_personal_data: bool = False) -> dict[str, str]:
     """The environment of the Voilà process: our template first, the dataset, the repository importable."""
     from ._run import _kernel_env
 
@@ -876,11 +890,12 @@ def voila_env(dataset: str) -> dict[str, str]:
     tpl = str(_paths.PACKAGE_DIR / "templates")
     env["JUPYTER_PATH"] = os.pathsep.join([tpl] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
     env[DATASET_ENV] = dataset
+    env[KEEP_PERSONAL_ENV] = "1" if keep_personal_data else "0"
     return env
 
 
 def serve(dataset: str | None = None, *, port: int | None = None, open_browser: bool = True,
-          out=None) -> int:
+          out=None, keep_personal_data: bool = False) -> int:
     """Run the explorer web app until interrupted; returns an exit code.
 
     Voilà serves ``notebooks/04_explore.ipynb`` on 127.0.0.1 with a random token
@@ -899,7 +914,7 @@ def serve(dataset: str | None = None, *, port: int | None = None, open_browser: 
     ds_param = str(Path(dataset).resolve()) if dataset else ""
     port = port or _free_port()
     token = secrets.token_urlsafe(24)
-    proc = subprocess.Popen(voila_command(notebook, port, token), env=voila_env(ds_param), cwd=str(notebook.parent),
+    proc = subprocess.Popen(voila_command(notebook, port, token), env=voila_env(ds_param, keep_personal_data), cwd=str(notebook.parent),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         if not _wait_for_port(port, proc):
@@ -933,7 +948,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if args.dataset and not Path(args.dataset).exists():
         print(f"perfeval：找不到数据集：{args.dataset}（应为 CSV 文件夹或 .xlsx 工作簿）", file=sys.stderr)
         return 2
-    return serve(args.dataset, port=args.port, open_browser=not args.no_browser)
+    return serve(args.dataset, port=args.port, open_browser=not args.no_browser,
+                 keep_personal_data=args.keep_personal_data)
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
@@ -942,4 +958,6 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dataset", nargs="?", default=None, help="数据集（CSV 文件夹或 .xlsx 工作簿）；省略时用内置默认数据")
     p.add_argument("--port", type=int, default=None, help="端口（默认随机空闲端口）")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器，只打印网址")
+    p.add_argument("--keep-personal-data", action="store_true",
+                   help="显示并导出报告中的姓名、电话、身份证号、电子邮箱原文（默认遮蔽）")
     p.set_defaults(func=cmd_explore)

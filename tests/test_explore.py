@@ -152,6 +152,39 @@ def test_render_replaces_the_outputs_whole_and_ends_with_the_ready_marker(explor
     assert "pe-find-count" in explorer.findings_out.outputs[0]["data"]["text/html"]
 
 
+def _shown_text(ex: Explorer) -> str:
+    """Everything the app shows (its outputs, the findings table) and what its workbook export writes."""
+    import json
+    import zipfile
+
+    parts = [json.dumps(o.get("data", {}), ensure_ascii=False) for o in ex.out.outputs]
+    parts += [json.dumps(o.get("data", {}), ensure_ascii=False) for o in ex.findings_out.outputs]
+    [xlsx] = ex.export_xlsx()
+    with zipfile.ZipFile(xlsx) as zf:
+        parts += [zf.read(n).decode("utf-8") for n in zf.namelist() if n.endswith(".xml")]
+    return "".join(parts)
+
+
+def test_app_masks_personal_data_unless_asked(tmp_path, monkeypatch):
+    from test_security import _dataset_with_personal_data
+
+    folder = _dataset_with_personal_data(tmp_path / "ds")
+    masked = Explorer(folder, export_dir=tmp_path / "a")
+    text = _shown_text(masked)
+    assert "第一时间完成网络舆情处置" in text  # the indicator is shown ...
+    for raw in ("王小明", "13912345678", "孙八", "13600001111", "sun.ba@example.org"):
+        assert raw not in text, raw  # ... its contact is not
+    kept = Explorer(folder, export_dir=tmp_path / "b", keep_personal_data=True)
+    assert "13912345678" in _shown_text(kept)
+    # `perfeval explore --keep-personal-data` reaches the app through the Voila process's environment
+    from perfeval._explore import KEEP_PERSONAL_ENV, voila_env
+
+    for flag in (False, True):
+        monkeypatch.setenv(KEEP_PERSONAL_ENV, voila_env(str(folder), flag)[KEEP_PERSONAL_ENV])
+        shown = Explorer(folder, export_dir=tmp_path / f"env{flag}").ds.indicators["name"].str.cat()
+        assert ("13912345678" in shown) is flag
+
+
 def test_cli_registers_explore():
     import argparse
 
