@@ -25,10 +25,10 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted(folder.glob("*.csv"))}
 
 
-@pytest.fixture()
-def pile(tmp_path):
-    """A folder with good reports and one of each kind of bad file."""
-    d = tmp_path / "reports"
+@pytest.fixture(scope="module")
+def pile(tmp_path_factory):
+    """A folder with good reports and one of each kind of bad file (built once: the tests only read it)."""
+    d = tmp_path_factory.mktemp("pile") / "reports"
     d.mkdir()
     good_docx = write_docx(SEED_SPEC, d / "网信办.docx")
     write_docx(SECOND_SPEC, d / f"{SECOND_SPEC['file_stem']}.docx")
