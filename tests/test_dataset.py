@@ -201,6 +201,7 @@ _cells = st.one_of(st.text(max_size=12), st.sampled_from(["", "-", "85.4561", "1
                                                           "\u3000", "=1+1", "NaN", "1e400", "年度资金总额"]))
 
 
+@pytest.mark.e2e  # a fuzzer: 60 generated datasets loaded; the full suite runs it
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(*[_cells] * 7), min_size=1, max_size=4),
        ind=st.lists(st.tuples(*[_cells] * 6), max_size=3))
