@@ -461,6 +461,18 @@ def _clean(s: str) -> str:
     return str(s).replace("\u3000", " ").strip()
 
 
+#: a cell to clean: whitespace at either end of a cell (cells joined by NUL) or an ideographic space anywhere
+_NEEDS_CLEAN = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)|\u3000")
+
+
+def _clean_column(cells: list[str]) -> list[str]:
+    """:func:`_clean` of every cell of a column; one regex scan finds a column with
+    nothing to clean (``\\s`` is what :meth:`str.strip` strips), which is then returned itself."""
+    if not _NEEDS_CLEAN.search("\x00".join(cells)):
+        return cells
+    return [c.replace("\u3000", " ").strip() for c in cells]
+
+
 class _TableReader:
     """Parse one table's rows into a frame, recording problems."""
 
@@ -481,7 +493,7 @@ class _TableReader:
         raw = self.table.cells
         nrows = len(raw)
         # each column's cells as lists of cleaned text (the one pass over every cell), and their lengths
-        clean = [[c.replace("\u3000", " ").strip() for c in raw[i].tolist()] for i in raw.columns]
+        clean = [_clean_column(raw[i].tolist()) for i in raw.columns]
         lens = [np.fromiter(map(len, col), dtype=np.int64, count=nrows) for col in clean]
         filled = np.column_stack([n > 0 for n in lens]) if lens else np.zeros((nrows, 0), dtype=bool)
         nonblank = np.flatnonzero(filled.any(axis=1))
