@@ -225,16 +225,51 @@ def _decode(data: bytes, path: Path) -> str:
                                           "既不是 UTF-8 也不是 GBK 编码，无法解码；请另存为 UTF-8 的 CSV")
 
 
-def _read_csv_rows(path: Path) -> list[list[str]]:
-    """The rows of a CSV file, checked against the limits (file type and size, columns) first."""
+@dataclass(frozen=True)
+class _RawTable:
+    """One table as read: every cell's text in a frame (columns 0…n-1, header included, blanks ``""``).
+
+    ``width`` is the number of cells of the header row as written (rows may have
+    more, which are reported as ``extra_cells``; fewer are padded with ``""``).
+    """
+
+    cells: pd.DataFrame
+    width: int
+
+
+def _raw_table(rows: list) -> _RawTable:
+    """A :class:`_RawTable` from rows of cell text (header first, rows of any length)."""
+    first = next((r for r in rows if not all(_blank(c) for c in r)), None)
+    n = max(map(len, rows), default=0)
+    pad = ("",) * n
+    cells = pd.DataFrame([(*r, *pad[len(r):]) for r in rows], dtype=object) if n else pd.DataFrame(index=range(len(rows)))
+    return _RawTable(cells, len(first) if first is not None else 0)
+
+
+def _read_csv_table(path: Path) -> _RawTable:
+    """A CSV file's cells, checked against the limits (file type and size, columns) first.
+
+    Read by pandas' C parser in one pass; a file that parser reads differently from
+    the ``csv`` module (a row wider than the first, a blank first row) is read by the
+    ``csv`` module, so every file gives the same cells either way.
+    """
     text = _decode(read_limited(path, MAX_TABLE_BYTES), path)
     first = text.split("\n", 1)[0]
     if first.count(",") >= MAX_COLUMNS and len(next(csv.reader([first]), [])) > MAX_COLUMNS:
         raise InputRefused("too_many_columns", f"表头列数过多（{first.count(',') + 1:,} 列，上限 {MAX_COLUMNS:,} 列），本表未读取")
+    if text.strip() and "\x00" not in text and "\r" not in text.replace("\r\n", ""):
+        try:
+            cells = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, doublequote=True)
+        except (pd.errors.ParserError, ValueError):
+            cells = None
+        if cells is not None and len(cells) and not all(_blank(c) for c in cells.iloc[0].tolist()):
+            cells.columns = range(cells.shape[1])
+            return _RawTable(cells, cells.shape[1])
     old = csv.field_size_limit()
     csv.field_size_limit(max(old, MAX_TABLE_BYTES))  # a long cell is one row's problem, not the file's
     try:
-        return list(csv.reader(io.StringIO(text)))
+        return _raw_table(list(csv.reader(io.StringIO(text))))
     finally:
         csv.field_size_limit(old)
 
@@ -366,9 +401,9 @@ def _refusal(exc: InputRefused, file: str, table: str, expected: str) -> Problem
     return Problem(exc.code, file, table, None, None, None, expected, exc.reason)
 
 
-def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[list[str]] | None]]:
-    """table name -> (source label, rows incl. header; None when the file was refused)."""
-    found: dict[str, tuple[str, list[list[str]]]] = {}
+def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str, _RawTable | None]]:
+    """table name -> (source label, cells incl. header; None when the file was refused)."""
+    found: dict[str, tuple[str, _RawTable | None]] = {}
     if path.is_dir():
         files = sorted(path.iterdir())
         # a folder of .parquet files is a Parquet dataset; CSV files beside them are not read twice
@@ -385,7 +420,7 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
                                         "每张表只有一个文件", f"表 {table} 另有文件 {found[table][0]}，本文件未读取"))
                 continue
             try:
-                found[table] = (f.name, _read_csv_rows(f) if kind == ".csv" else _read_parquet_rows(f))
+                found[table] = (f.name, _read_csv_table(f) if kind == ".csv" else _raw_table(_read_parquet_rows(f)))
             except ImportError:
                 raise
             except InputRefused as exc:
@@ -403,7 +438,7 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
         for sheet, rows in sheets.items():
             table = table_for_name(sheet)
             if table is not None and table not in found:
-                found[table] = (f"{path.name}:{sheet}", rows)
+                found[table] = (f"{path.name}:{sheet}", _raw_table(rows))
     return found
 
 
@@ -426,25 +461,48 @@ def _clean(s: str) -> str:
     return str(s).replace("\u3000", " ").strip()
 
 
+#: a cell to clean: whitespace at either end of a cell (cells joined by NUL) or an ideographic space anywhere
+_NEEDS_CLEAN = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)|\u3000")
+
+
+def _clean_column(cells: list[str]) -> list[str]:
+    """:func:`_clean` of every cell of a column; one regex scan finds a column with
+    nothing to clean (``\\s`` is what :meth:`str.strip` strips), which is then returned itself."""
+    if not _NEEDS_CLEAN.search("\x00".join(cells)):
+        return cells
+    return [c.replace("\u3000", " ").strip() for c in cells]
+
+
 class _TableReader:
     """Parse one table's rows into a frame, recording problems."""
 
-    def __init__(self, spec: TableSpec, label: str, rows: list[list[str]], problems: list[Problem]):
-        self.spec, self.label, self.rows, self.problems = spec, label, rows, problems
+    def __init__(self, spec: TableSpec, label: str, table: _RawTable, problems: list[Problem]):
+        self.spec, self.label, self.problems = spec, label, problems
+        self.table: _RawTable | None = table
 
     def problem(self, code: ProblemCode, row: int | None, column: str | None, raw: str | None, expected: str, message: str) -> None:
-        self.problems.append(Problem(code.value, self.label, f"{self.spec.name}（{self.spec.zh}）", row, column, raw, expected, message))
+        self.problems.append(self._problem(code, row, column, raw, expected, message))
+
+    def _problem(self, code: ProblemCode, row: int | None, column: str | None, raw: str | None, expected: str,
+                 message: str) -> Problem:
+        return Problem(code.value, self.label, f"{self.spec.name}（{self.spec.zh}）", row, column, raw, expected, message)
 
     def read(self) -> pd.DataFrame | None:
-
+        """The table's frame, column by column: only flagged cells are visited one at a time."""
         spec = self.spec
-        rows = [r for r in self.rows]
-        while rows and all(_blank(c) for c in rows[0]):
-            rows.pop(0)
-        if not rows:
+        raw = self.table.cells
+        nrows = len(raw)
+        # each column's cells as lists of cleaned text (the one pass over every cell), and their lengths
+        clean = [_clean_column(raw[i].tolist()) for i in raw.columns]
+        lens = [np.fromiter(map(len, col), dtype=np.int64, count=nrows) for col in clean]
+        filled = np.column_stack([n > 0 for n in lens]) if lens else np.zeros((nrows, 0), dtype=bool)
+        nonblank = np.flatnonzero(filled.any(axis=1))
+        if not len(nonblank):
             self.problem(ProblemCode.MISSING_COLUMN, None, None, None, "第一行是表头：" + "、".join(spec.names), "文件为空")
             return None
-        header = rows[0]
+        first = int(nonblank[0])
+        width = self.table.width
+        header = raw.iloc[first, :width].tolist()
         if len(header) > MAX_COLUMNS:
             self.problem(ProblemCode.TOO_MANY_COLUMNS, 1, None, f"{len(header):,} 列", f"表头不超过 {MAX_COLUMNS:,} 列",
                          "表头列数过多，本表未读取")
@@ -470,31 +528,41 @@ class _TableReader:
                          f"缺少必需列；表头为：{', '.join(_clean(h) for h in header if not _blank(h))}")
         if missing:
             return None
-        out: dict[str, list] = {"source": [], "source_row": []}
-        raw_cols: dict[str, list] = {name: [] for name in spec.names}
-        extra_cols: dict[str, list] = {name: [] for name in extra.values()}
-        width = len(header)
-        targets = [(i, raw_cols[name], name) for i, name in colmap.items()]
-        targets += [(i, extra_cols[name], name) for i, name in extra.items()]
-        for offset, row in enumerate(rows[1:], start=2):
-            if not row:
-                continue
-            cells = [c.replace("\u3000", " ").strip() if c else "" for c in row]
-            if not any(cells):
-                continue
-            if len(cells) > width:
-                beyond = [(i, c) for i, c in enumerate(cells) if i >= width and c]
-                if beyond:
-                    i, c = beyond[0]
-                    self.problem(ProblemCode.EXTRA_CELLS, offset, f"第{i + 1}列（表头之外）", _shorten(c),
-                                 f"每行最多 {width} 列（与表头对齐）", f"有 {len(beyond)} 个单元格在表头之外，无法归入任何列")
-            if max(map(len, cells)) > MAX_CELL_CHARS:
-                cells = [self.too_long(c, offset, i, colmap, extra) for i, c in enumerate(cells)]
-            out["source"].append(self.label)
-            out["source_row"].append(offset)
-            n = len(cells)
-            for i, column, _ in targets:
-                column.append((cells[i] or None) if i < n else None)
+        keep = nonblank[nonblank > first]  # rows after the header with any cell written
+        body_filled = filled[keep]
+        rows_no = (keep - first + 1).tolist()  # 1-based, the header is row 1
+        flagged: list[tuple[int, int, int, Problem]] = []  # (row, order, column, problem): reported row by row
+        if len(clean) > width:
+            beyond = body_filled[:, width:]
+            for k in np.flatnonzero(beyond.any(axis=1)).tolist():
+                i = width + int(np.argmax(beyond[k]))
+                flagged.append((rows_no[k], 0, i, self._problem(
+                    ProblemCode.EXTRA_CELLS, rows_no[k], f"第{i + 1}列（表头之外）", _shorten(clean[i][keep[k]]),
+                    f"每行最多 {width} 列（与表头对齐）", f"有 {int(beyond[k].sum())} 个单元格在表头之外，无法归入任何列")))
+        for i, col in enumerate(clean):
+            long = np.flatnonzero(lens[i] > MAX_CELL_CHARS)
+            column = colmap.get(i) or extra.get(i) or f"第{i + 1}列（表头之外）"
+            for k in long[long > first].tolist():
+                cell, row = col[k], k - first + 1
+                flagged.append((row, 1, i, self._problem(
+                    ProblemCode.CELL_TOO_LONG, row, column, _shorten(cell),
+                    f"不超过 {MAX_CELL_CHARS:,} 个字符", f"单元格过长（{len(cell):,} 个字符），未读取")))
+                col[k] = ""
+        self.problems.extend(p for *_, p in sorted(flagged, key=lambda f: f[:3]))
+        n = len(keep)
+        self.table = None  # the cells are let go as the columns are built
+        del raw, lens, filled, body_filled
+        at = keep.tolist()
+
+        def column_values(i: int) -> list[str | None]:
+            if i >= len(clean):
+                return [None] * n
+            col = clean[i]
+            return [col[k] or None for k in at]
+
+        out = {"source": [self.label] * n, "source_row": rows_no}
+        raw_cols: dict[str, list] = {name: column_values(i) for i, name in colmap.items()}
+        extra_cols: dict[str, list] = {name: column_values(i) for i, name in extra.items()}
         for name in spec.names:
             if name not in colmap.values():
                 raw_cols[name] = [None] * len(out["source_row"])
@@ -606,16 +674,6 @@ class _TableReader:
         if c.kind in ("money", "count") and v < 0:
             self.problem(ProblemCode.NEGATIVE_VALUE, r, c.name, raw, "不小于 0 的数", "出现负数")
         return v
-
-    def too_long(self, cell: str, offset: int, i: int, colmap: dict[int, str], extra: dict[int, str]) -> str:
-        """``cell``, or blank with a ``cell_too_long`` problem of this row when over :data:`MAX_CELL_CHARS`."""
-        if len(cell) <= MAX_CELL_CHARS:
-            return cell
-        column = colmap.get(i) or extra.get(i) or f"第{i + 1}列（表头之外）"
-        self.problem(ProblemCode.CELL_TOO_LONG, offset, column, _shorten(cell), f"不超过 {MAX_CELL_CHARS:,} 个字符",
-                     f"单元格过长（{len(cell):,} 个字符），未读取")
-        return ""
-
 
 def _shorten(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + f"…（共 {len(text):,} 个字符）"
@@ -891,6 +949,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
                                     "可以打开的 .xlsx 工作簿", f"无法读取：{type(exc).__name__}: {exc}")], label) from exc
     frames: dict[str, pd.DataFrame] = {}
     readers: dict[str, _TableReader] = {}
+    read = set(sources)
     for name in TABLE_ORDER:
         spec = TABLES[name]
         if name not in sources:
@@ -899,7 +958,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
                                         f"文件 {spec.name}.csv（或 {spec.zh}.csv / 同名工作表）", "缺少必需的表"))
             frames[name] = _empty_frame(spec)
             continue
-        src_label, rows = sources[name]
+        src_label, rows = sources.pop(name)
         if rows is None:
             frames[name] = _empty_frame(spec)
             continue
@@ -916,7 +975,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
         if len(frames["goals"]) else pd.array([], dtype="Int64"))
     frames = _attach_origin(frames, p if p.is_dir() else None)
     frames, projects = _split_projects(frames)
-    depts = set(frames["departments"]["dept_id"].dropna()) if "departments" in sources else None
+    depts = set(frames["departments"]["dept_id"].dropna()) if "departments" in read else None
     for name in TABLE_ORDER:
         _check_keys(name, frames[name], TABLES[name], problems, depts)
     if problems:
