@@ -45,7 +45,7 @@ WIDTH_IN = 16 / 2.54
 #: Resolution of the PNGs.
 DPI = 150
 #: zlib level of the PNGs: 3 encodes a chart about a sixth faster than Pillow's default (6)
-#: for about 8 % more bytes (measured in benchmarks/bench_report.py's notes, docs/scale.md).
+#: for 8–14 % more bytes; pixels are identical (PNG is lossless). See docs/scale.md.
 PNG_COMPRESS_LEVEL = 3
 #: Colours of the three budget figures (年初预算, 全年预算, 全年执行).
 FUNDS_COLOURS = ("#9db7d5", "#1f5a96", "#d9822b")
