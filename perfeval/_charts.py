@@ -44,7 +44,7 @@ __all__ = [
 WIDTH_IN = 16 / 2.54
 #: Resolution of the PNGs.
 DPI = 150
-#: zlib level of the PNGs: 3 encodes a chart about a sixth faster than Pillow's default (6)
+#: zlib level of the PNGs: 3 encodes a chart about a sixth faster than zlib's default (6)
 #: for 8–14 % more bytes; pixels are identical (PNG is lossless). See docs/scale.md.
 PNG_COMPRESS_LEVEL = 3
 #: Colours of the three budget figures (年初预算, 全年预算, 全年执行).
