@@ -44,6 +44,9 @@ __all__ = [
 WIDTH_IN = 16 / 2.54
 #: Resolution of the PNGs.
 DPI = 150
+#: zlib level of the PNGs: 3 encodes a chart about a sixth faster than zlib's default (6)
+#: for 8–14 % more bytes; pixels are identical (PNG is lossless). See docs/scale.md.
+PNG_COMPRESS_LEVEL = 3
 #: Colours of the three budget figures (年初预算, 全年预算, 全年执行).
 FUNDS_COLOURS = ("#9db7d5", "#1f5a96", "#d9822b")
 #: Colours of the composition (人员经费, 公用经费, 项目支出).
@@ -83,7 +86,7 @@ def to_png(fig: Figure) -> bytes:
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     return buf.getvalue()
 
 

@@ -34,6 +34,7 @@ import html as _html
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -216,6 +217,30 @@ def notebook_title(nb: nbformat.NotebookNode, default: str = "报告") -> str:
     return default
 
 
+_EXPORTERS = threading.local()
+
+
+def _html_exporter():
+    """This thread's nbconvert ``HTMLExporter`` (basic template, inputs and prompts hidden).
+
+    Built once per thread and reused: building one loads and compiles its Jinja
+    templates, which costs as much as converting a report. One per thread because an
+    exporter keeps per-conversion state (the batch exports in a worker thread).
+    """
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _EXPORTERS.html = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+    return exporter
+
+
 def to_html(nb: nbformat.NotebookNode, *, title: str | None = None) -> str:
     """Render an executed notebook as one self-contained HTML page.
 
@@ -233,16 +258,7 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None) -> str:
         images embedded as ``data:`` URIs, and no reference to a remote script,
         stylesheet or font.
     """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    body, _ = exporter.from_notebook_node(_report_notebook(nb))
+    body, _ = _html_exporter().from_notebook_node(_report_notebook(nb))
     body = _strip_remote(body).replace('alt="No description has been provided for this image"', 'alt="图表"')
     body = _wrap_tables(body)
     raw_title = title if title is not None else notebook_title(nb)

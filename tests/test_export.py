@@ -503,3 +503,15 @@ def test_pdf_keeps_the_bundled_font_and_data_images(tmp_path):
     assert any(r[0].split("+")[-1].startswith(ps_name) for r in _pdffonts(pdf))
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert len(images.splitlines()) >= 3  # two header lines and the chart
+
+
+def test_reused_exporter_keeps_no_state_between_reports():
+    """to_html reuses one nbconvert exporter per thread: a page shows only its own notebook."""
+    first = new_notebook(cells=[new_markdown_cell("# 甲部门报告"), new_code_cell("x", outputs=[new_output(
+        "display_data", data={"image/png": _png_b64(), "text/plain": "<Figure>"})])])
+    second = new_notebook(cells=[new_markdown_cell("# 乙部门报告\n\n只有文字。")])
+    page_one, page_two = to_html(first), to_html(second)
+    assert "甲部门报告" in page_one and "data:image/png" in page_one
+    assert "乙部门报告" in page_two
+    assert "甲部门报告" not in page_two and "data:image/png" not in page_two
+    assert to_html(first) == page_one
