@@ -476,6 +476,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _skip_iri_grammars() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in the ``perfeval`` process.
+
+    nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax`` when it
+    is installed (Voilà's dependencies bring it); that module compiles about forty
+    grammars at import, 2–4 s on a 2-core machine, for the ``iri`` formats that no
+    notebook schema uses. A ``None`` entry in ``sys.modules`` makes that optional
+    import fail, and jsonschema goes on without those two checkers (its documented
+    behaviour when the package is absent). Only in perfeval's own command process:
+    importing perfeval as a library changes nothing.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``perfeval`` command; returns the exit code.
 
@@ -484,6 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Chinese message and exit code (usage 2, data 1); anything unexpected is one
     line too (``PERFEVAL_DEBUG=1`` shows the traceback).
     """
+    _skip_iri_grammars()
     with _chinese_argparse():
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -10,6 +10,12 @@ from hypothesis import settings
 
 import perfeval
 
+# The test processes, like the perfeval command (perfeval.cli._skip_iri_grammars), do not pay
+# 2-4 s for rfc3987_syntax's grammars when nbformat imports jsonschema.
+from perfeval.cli import _skip_iri_grammars  # noqa: E402
+
+_skip_iri_grammars()
+
 # Shared, noisy machines: no per-example deadline (speed is measured in benchmarks/).
 settings.register_profile("perfeval", deadline=None)
 settings.load_profile("perfeval")

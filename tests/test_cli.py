@@ -484,3 +484,11 @@ def test_parsing_the_command_line_does_not_import_the_notebook_runner():
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'perfeval._run', 'distributed') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_command_process_skips_the_iri_grammars_and_notebooks_still_validate():
+    code = ("import sys; from perfeval import cli; cli._skip_iri_grammars(); import nbformat; "
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('甲')]); nbformat.validate(nb); "
+            "print(sys.modules.get('rfc3987_syntax') is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
