@@ -165,11 +165,18 @@ def test_exports_written_with_parameters_applied(batch):
 # --------------------------------------------------------------------------- CLI
 
 
+def _stand_in_notebooks(tmp_path, monkeypatch, body, params: str) -> None:
+    """Write the same stand-in cells as notebooks/01–03 and make the CLI use them."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("01_department_report.ipynb", "02_compare_departments.ipynb", "03_trends.ipynb"):
+        make_notebook(folder / name, body=body, params=params)
+    monkeypatch.setattr(_paths, "NOTEBOOKS_DIR", folder)
+
+
 @pytest.fixture()
 def fake_notebooks(tmp_path, monkeypatch):
     """Stand-ins for notebooks/01–03 that load the dataset and use the parameters."""
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
     params = "dataset = ''\ndept_id = ''\nyear = None\nframework = ''\ndept_ids = []"
     body = [
         new_code_cell(
@@ -179,9 +186,7 @@ def fake_notebooks(tmp_path, monkeypatch):
             "print(name, year, dept_ids, framework or '默认框架')"
         ),
     ]
-    for name in ("01_department_report.ipynb", "02_compare_departments.ipynb", "03_trends.ipynb"):
-        make_notebook(folder / name, body=body, params=params)
-    monkeypatch.setattr(_paths, "NOTEBOOKS_DIR", folder)
+    _stand_in_notebooks(tmp_path, monkeypatch, body, params)
     return tmp_path
 
 
@@ -299,17 +304,13 @@ def test_a_batch_loads_and_analyses_once_and_each_report_gets_its_part(tmp_path,
     import perfeval._analysis as analysis_mod
     import perfeval._dataset as dataset_mod
 
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
     params = "dataset = ''\ndept_id = ''\nyear = None\nframework = ''\ndept_ids = []\nanalysis = ''"
     body = [new_code_cell(
         "import perfeval\na = perfeval.Analysis.read(analysis)\n"
         "print('部门', sorted(set(a.dataset.indicators['dept_id'])), '发现', sorted(set(a.findings['dept_id'])),"
         " '年度', sorted(int(y) for y in set(a.metrics['year'])))"
     )]
-    for name in ("01_department_report.ipynb", "02_compare_departments.ipynb", "03_trends.ipynb"):
-        make_notebook(folder / name, body=body, params=params)
-    monkeypatch.setattr(_paths, "NOTEBOOKS_DIR", folder)
+    _stand_in_notebooks(tmp_path, monkeypatch, body, params)
     calls = {"analyse": 0, "load": 0}
     real_analyse, real_load = analysis_mod.analyse, dataset_mod.load
 
