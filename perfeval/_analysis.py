@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._dataset import TABLE_ORDER, Dataset, atomic_write_bytes
+from ._dataset import TABLE_ORDER, Dataset
+from ._export import write_bytes_atomic
 
 __all__ = ["Analysis", "analyse"]
 
@@ -191,7 +192,7 @@ class Analysis:
         """Pickle the analysis to ``path`` (atomically) for a notebook of the same perfeval."""
         buf = io.BytesIO()
         pickle.dump(replace(self, _index={}), buf, protocol=pickle.HIGHEST_PROTOCOL)
-        atomic_write_bytes(path, buf.getvalue())
+        write_bytes_atomic(path, buf.getvalue())
         return Path(path)
 
     @classmethod

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import DatasetError, Problem, ProblemCode
+from ._export import write_bytes_atomic, write_text_atomic
 from ._limits import (
     MAX_ABS_NUMBER, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, MAX_TABLE_BYTES, MAX_TABLE_UNCOMPRESSED, InputRefused, check_archive,
     check_regular_file, read_limited, scan_table_sheets,
@@ -1007,18 +1008,6 @@ def _split_projects(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
 # writing
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: :func:`perfeval._export.write_bytes_atomic` (the one writer)."""
-    from ._export import write_bytes_atomic
-
-    write_bytes_atomic(path, data)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
-    """Write text atomically (see :func:`atomic_write_bytes`)."""
-    atomic_write_bytes(path, text.encode(encoding))
-
-
 def contract_frames(ds: Dataset) -> dict[str, pd.DataFrame]:
     """The dataset as input-contract tables (English headers, values as written).
 
@@ -1068,11 +1057,11 @@ def save_dataset(data: Dataset | dict[str, pd.DataFrame], folder: str | os.PathL
             continue
         cols = [c for c in TABLES[name].names if c in df.columns]
         if format == "parquet":
-            atomic_write_bytes(folder / f"{name}.parquet", _parquet_bytes(df[cols]))
+            write_bytes_atomic(folder / f"{name}.parquet", _parquet_bytes(df[cols]))
             continue
         buf = io.StringIO()
         df[cols].to_csv(buf, index=False, lineterminator="\n")
-        atomic_write_text(folder / f"{name}.csv", buf.getvalue())
+        write_text_atomic(folder / f"{name}.csv", buf.getvalue())
     return folder
 
 
@@ -1090,4 +1079,4 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["Dataset", "load", "save_dataset", "DATASET_FORMATS", "contract_frames", "atomic_write_bytes", "atomic_write_text", "TABLE_ORDER"]
+__all__ = ["Dataset", "load", "save_dataset", "DATASET_FORMATS", "contract_frames", "TABLE_ORDER"]

@@ -875,7 +875,8 @@ def synth(
     truth = pd.DataFrame(truth_rows, columns=TRUTH_COLUMNS).astype({"year": "int64"})
     result = SynthResult(frames, truth, injected=dict(sorted(injected.items())))
     if folder is not None:
-        from ._dataset import atomic_write_text, save_dataset
+        from ._dataset import save_dataset
+        from ._export import write_text_atomic
 
         out = Path(folder)
         formats = tuple(formats)
@@ -888,7 +889,7 @@ def synth(
             result.parquet_folder = pq
             if "csv" not in formats:
                 result.folder = out
-        atomic_write_text(out / TRUTH_FILE, truth.to_csv(index=False, lineterminator="\n"))
+        write_text_atomic(out / TRUTH_FILE, truth.to_csv(index=False, lineterminator="\n"))
     return result
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._dataset import Dataset, TABLE_ORDER, atomic_write_bytes, contract_frames
+from ._dataset import Dataset, TABLE_ORDER, contract_frames
+from ._export import write_bytes_atomic
 from ._errors import check_sheet_rows
 from ._schema import FINANCE_VOCABULARY, TABLES
 
@@ -111,7 +112,7 @@ def write_template(path: str | os.PathLike[str], ds: Dataset | None = None) -> P
             meaning = KIND_ZH[col.kind] + (f"；常用：{'、'.join(extra)}" if extra else "")
             notes.write_string(row, 3, meaning)
     wb.close()
-    atomic_write_bytes(target, buf.getvalue())
+    write_bytes_atomic(target, buf.getvalue())
     return target
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import perfeval
-from perfeval._dataset import atomic_write_text, contract_frames, save_dataset
+from perfeval._dataset import contract_frames, save_dataset
 from perfeval._errors import DatasetError
 
 from conftest import MINIMAL, assert_unchanged, frames_snapshot, write_tables
@@ -150,9 +150,11 @@ def test_save_and_reload_round_trip(default_ds, tmp_path):
     assert contract_frames(default_ds)["finance"]["actual"].iloc[0] == "85.4561"
 
 
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "x.csv"
-    target.write_text("old", encoding="utf-8")
+def test_save_dataset_keeps_the_old_files_when_a_write_fails(default_ds, tmp_path, monkeypatch):
+    """save_dataset writes each table through the one atomic writer: a failed write
+    leaves the table as it was, and no temporary file behind."""
+    folder = save_dataset(default_ds, tmp_path / "copy")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
 
     class Boom(Exception):
         pass
@@ -160,11 +162,12 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     def fail(*a, **k):
         raise Boom()
 
+    smaller = default_ds.subset(["hyx-wxb"], [2021])
     monkeypatch.setattr("os.replace", fail)
     with pytest.raises(Boom):
-        atomic_write_text(target, "new")
-    assert target.read_text(encoding="utf-8") == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+        save_dataset(smaller, folder)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_subset_and_helpers_do_not_mutate(default_ds):
