@@ -10,6 +10,7 @@ bad usage), and :func:`report_error` prints it as one Chinese message.
 """
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
@@ -75,8 +76,12 @@ PROBLEM_COLUMNS = [f.name for f in fields(Problem)]
 
 #: Exit codes of the ``perfeval`` command.
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-#: the exit code after SIGTERM (128 + 15, as if the signal had ended the process)
+#: the exit code after SIGTERM (128 + 15, as if the signal had ended the process); SIGHUP gives 129
 EXIT_TERMINATED = 143
+#: the signals that end a command the way SIGTERM does: SIGTERM, and SIGHUP (the terminal or SSH session
+#: closed) where the platform has it
+TERMINATION_SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class PerfevalError(Exception):
@@ -125,21 +130,32 @@ class FrameworkError(PerfevalError, ValueError):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread by the ``perfeval`` command's handler.
+    """SIGTERM or SIGHUP, raised in the main thread by the ``perfeval`` command's handler.
 
     Like Ctrl-C it unwinds: every ``finally`` and every ``except BaseException``
     runs (the atomic writer removes its temporary file), then the command's
-    error boundary exits with :data:`EXIT_TERMINATED`.
+    error boundary exits with 128 + the signal number (:data:`EXIT_TERMINATED`
+    for SIGTERM, 129 for SIGHUP).
     """
 
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
 
-def terminate_on_sigterm(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
-    """The ``perfeval`` command's SIGTERM handler: raise :class:`Terminated` (once; a second SIGTERM is ignored
-    while the first unwinds)."""
-    import signal
+    @property
+    def signal_name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"信号 {self.signum}"
 
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Terminated()
+
+def terminate_on_signal(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
+    """The ``perfeval`` command's SIGTERM/SIGHUP handler: raise :class:`Terminated` (once; further termination
+    signals are ignored while the first unwinds)."""
+    for sig in TERMINATION_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
 
 
 def report_error(exc: BaseException, stream: TextIO | None = None) -> int:
@@ -160,7 +176,7 @@ def report_error(exc: BaseException, stream: TextIO | None = None) -> int:
     if isinstance(exc, PerfevalError):
         message, code = str(exc), int(exc.exit_code)
     elif isinstance(exc, Terminated):
-        message, code = "已终止（收到 SIGTERM；未写完的文件已删除）", EXIT_TERMINATED
+        message, code = f"已终止（收到 {exc.signal_name}；未写完的文件已删除）", 128 + exc.signum
     elif isinstance(exc, KeyboardInterrupt):
         message, code = "已中断", EXIT_INTERRUPTED
     else:
@@ -196,4 +212,4 @@ def check_sheet_rows(sheet: str, rows: int, *, what: str = "") -> None:
 __all__ = ["Problem", "ProblemCode", "PerfevalError", "UsageError", "DataError", "DatasetError", "FrameworkError",
            "SheetTooLargeError", "EXCEL_MAX_ROWS", "check_sheet_rows",
            "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated",
-           "terminate_on_sigterm", "report_error"]
+           "TERMINATION_SIGNALS", "terminate_on_signal", "report_error"]

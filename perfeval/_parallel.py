@@ -82,7 +82,7 @@ def _close_at_exit(session: KernelSession) -> None:
 
 
 def _on_worker_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
-    """SIGINT/SIGTERM in a local worker: stop its kernel, then die of the signal.
+    """SIGINT/SIGTERM/SIGHUP in a local worker: stop its kernel, then die of the signal.
 
     (An exception would not do: the pool's worker loop catches it and waits for more work.)
     """
@@ -100,7 +100,9 @@ def _init_process(timeout: int, kernel_name: str) -> None:
     import signal
 
     _SESSION_ARGS.update(timeout=timeout, kernel_name=kernel_name)
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    from perfeval._errors import TERMINATION_SIGNALS
+
+    for sig in (signal.SIGINT, *TERMINATION_SIGNALS):
         signal.signal(sig, _on_worker_signal)
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # nbformat imports jsonschema's format checkers (seconds): only when a report runs
     import nbformat
 
+from perfeval._errors import TERMINATION_SIGNALS
 from perfeval._export import to_html, to_pdf, write_notebook_atomic, write_text_atomic
 
 #: Formats the runner writes itself (``xlsx`` is not notebook-based).
@@ -319,9 +320,9 @@ _interrupted = False
 
 
 def _on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
-    """Kill the kernels first; then SIGINT unwinds (KeyboardInterrupt), SIGTERM ends the process.
+    """Kill the kernels first; then SIGINT unwinds (KeyboardInterrupt), SIGTERM and SIGHUP end the process.
 
-    SIGTERM, and a second Ctrl-C, exit at once with 128 + the signal number rather
+    SIGTERM, SIGHUP, and a second Ctrl-C, exit at once with 128 + the signal number rather
     than unwind through the event loop (a cancelled nbclient call can wait out its
     cell timeout); the kernels and their folders are gone by then.
     """
@@ -341,7 +342,7 @@ def _on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handle
 
 
 class signal_cleanup:  # noqa: N801 - used like a function: ``with signal_cleanup(): …``
-    """While active, SIGINT and SIGTERM shut this process's kernels down before it stops.
+    """While active, SIGINT, SIGTERM and SIGHUP shut this process's kernels down before it stops.
 
     Only the main thread can set handlers; elsewhere this does nothing (the kernels are
     still killed at exit, and :func:`sweep_stale_kernels` catches what a hard kill leaves).
@@ -352,7 +353,7 @@ class signal_cleanup:  # noqa: N801 - used like a function: ``with signal_cleanu
         _interrupted = False
         self._saved: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, *TERMINATION_SIGNALS):
                 self._saved[sig] = signal.signal(sig, _on_signal)
         return self
 
@@ -365,14 +366,14 @@ atexit.register(cleanup_kernels)
 
 
 def _own_signals(loop: asyncio.AbstractEventLoop) -> None:
-    """Keep perfeval's SIGINT/SIGTERM handling for the whole batch.
+    """Keep perfeval's SIGINT/SIGTERM/SIGHUP handling for the whole batch.
 
     nbclient adds its own SIGINT/SIGTERM handlers to the event loop for every
     notebook and removes them afterwards, which leaves the default action (die
     at once, kernels orphaned) between and after notebooks; on this loop those
     two calls do nothing.
     """
-    ours = (signal.SIGINT, signal.SIGTERM)
+    ours = (signal.SIGINT, *TERMINATION_SIGNALS)
     base = type(loop)
 
     def add(sig: int, callback: Any, *args: Any) -> None:

@@ -502,27 +502,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _chinese_argparse():
         parser = build_parser()
         args = parser.parse_args(argv)
-    with _sigterm_unwinds():
+    with _termination_unwinds():
         return _run_command(args)
 
 
 @contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """While a command runs, SIGTERM unwinds like Ctrl-C (:class:`~perfeval._errors.Terminated`): the atomic
-    writer removes its temporary file, the previous output stays, the exit code is 143. Main thread only."""
+def _termination_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP (a closed terminal or SSH session) unwind like Ctrl-C
+    (:class:`~perfeval._errors.Terminated`): the atomic writer removes its temporary file, the previous output
+    stays, the exit code is 128 + the signal (143, 129). Main thread only."""
     import signal
     import threading
 
-    from perfeval._errors import terminate_on_sigterm
+    from perfeval._errors import TERMINATION_SIGNALS, terminate_on_signal
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    saved = signal.signal(signal.SIGTERM, terminate_on_sigterm)
+    saved = {sig: signal.signal(sig, terminate_on_signal) for sig in TERMINATION_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, saved)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _run_command(args: argparse.Namespace) -> int:

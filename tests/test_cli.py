@@ -492,3 +492,18 @@ def test_the_command_process_skips_the_iri_grammars_and_notebooks_still_validate
             "print(sys.modules.get('rfc3987_syntax') is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_termination_signal_is_reported_with_its_exit_code(signame, code):
+    """The error boundary names the signal that ended the command and exits with 128 + its number."""
+    import io
+    import signal
+
+    from perfeval._errors import TERMINATION_SIGNALS, Terminated, report_error
+
+    signum = getattr(signal, signame)
+    assert signum in TERMINATION_SIGNALS
+    buf = io.StringIO()
+    assert report_error(Terminated(signum), buf) == code
+    assert signame in buf.getvalue() and "已终止" in buf.getvalue()

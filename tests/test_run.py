@@ -429,8 +429,8 @@ run_notebooks(jobs, progress=False, workers=workers)
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("workers", [1, 2])
-def test_sigterm_mid_batch_leaves_no_kernel_and_no_connection_file(tmp_path, workers):
+@pytest.mark.parametrize("workers, signame", [(1, "SIGTERM"), (2, "SIGTERM"), (1, "SIGHUP")])
+def test_sigterm_mid_batch_leaves_no_kernel_and_no_connection_file(tmp_path, workers, signame):
     import signal
     import subprocess
     import sys
@@ -458,12 +458,13 @@ def test_sigterm_mid_batch_leaves_no_kernel_and_no_connection_file(tmp_path, wor
             time.sleep(0.2)
         assert proc.poll() is None and kernels, proc.stderr.read() if proc.poll() is not None else "timeout"
         time.sleep(1)
-        proc.send_signal(signal.SIGTERM)
+        signum = getattr(signal, signame)
+        proc.send_signal(signum)
         code = proc.wait(60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert code == 128 + signal.SIGTERM, proc.stderr.read()[-3000:]  # stopped by the signal, cleaned up first
+    assert code == 128 + signum, proc.stderr.read()[-3000:]  # stopped by the signal, cleaned up first
     assert _kernel_folders(private) == []  # no connection file, no socket left
     for pid in kernels:
         for _ in range(50):

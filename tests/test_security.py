@@ -695,11 +695,16 @@ def test_import_killed_mid_commit_recovers(tmp_path):
 
 
 @pytest.mark.e2e  # slow: a limited subprocess or many generated files; the full suite runs it
-@pytest.mark.parametrize("command", [["report", "--dept", "hyx-wxb", "--to", "xlsx"], ["all", "--to", "xlsx"]])
-def test_sigterm_during_excel_export_leaves_previous_file(tmp_path, command):
-    """SIGTERM while a workbook is being written: the temporary file is removed, the previous workbook stays
-    as it was, and the command says so and exits with 143 (without the handler the process died on the
-    signal and left its hidden temporary file in the output folder)."""
+@pytest.mark.parametrize("command, signum", [
+    (["report", "--dept", "hyx-wxb", "--to", "xlsx"], signal.SIGTERM),
+    (["all", "--to", "xlsx"], signal.SIGTERM),
+    (["report", "--dept", "hyx-wxb", "--to", "xlsx"], signal.SIGHUP),
+])
+def test_sigterm_during_excel_export_leaves_previous_file(tmp_path, command, signum):
+    """SIGTERM (or SIGHUP: the terminal closed) while a workbook is being written: the temporary file is
+    removed, the previous workbook stays as it was, and the command says so and exits with 128 + the
+    signal (without the handler the process died on the signal and left its hidden temporary file in the
+    output folder)."""
     out = tmp_path / "exports"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     argv = [*command, "-o", str(out), "--no-progress"]
@@ -735,14 +740,14 @@ def test_sigterm_during_excel_export_leaves_previous_file(tmp_path, command):
             time.sleep(0.5)
         assert ready.exists(), "the export never reached its write"
         assert [f for f in out.iterdir() if f.name.endswith(".tmp")]  # the temporary file is there now
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 143, err[-2000:]
-    assert "已终止" in err and "Traceback" not in err
+    assert proc.returncode == 128 + signum, err[-2000:]
+    assert "已终止" in err and signal.Signals(signum).name in err and "Traceback" not in err
     assert [f.name for f in out.iterdir() if f.name.startswith(".")] == []
     assert {f: f.read_bytes() for f in out.glob("*.xlsx")} == books
 
