@@ -22,7 +22,6 @@ from perfeval._dataset import STR
 from perfeval._format import fmt_pct, fmt_wan
 from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
 from perfeval._scoring import (
-    _exact_group_sums,
     _execution_rates,
     _finance_lookup,
     _floats,

@@ -441,13 +441,40 @@ def _per_distinct(values: np.ndarray, fn: Any) -> np.ndarray:
     return mapped[codes]
 
 
-def _round_each(x: np.ndarray, decimals: int) -> np.ndarray:
-    """Python's ``round(v, decimals)`` of each value (numpy's rounding differs at halves), once per distinct."""
+_POW10 = np.array([float(10 ** i) for i in range(23)])  # exact doubles
+
+
+def _round_each(x: np.ndarray, decimals: int | np.ndarray) -> np.ndarray:
+    """Python's ``round(v, d)`` of each value (numpy's rounding differs at halves); ``decimals`` one or per value.
+
+    Whole-array arithmetic where it is provably the same: ``v·10^d`` (one rounding) is
+    far enough from a half that the nearest integer ``k`` is the one Python finds, and
+    ``k / 10^d`` (exact operands, one correctly rounded division) is the double
+    nearest the decimal, which is what Python returns. Values near a half, huge
+    values and odd ``d`` go through Python's ``round``, once per distinct value.
+    """
+    x = np.asarray(x, dtype=float)
+    d = np.broadcast_to(np.asarray(decimals, dtype=np.int64), x.shape)
     out = np.full(len(x), np.nan)
     ok = ~np.isnan(x)
-    if ok.any():
-        uniq, inv = np.unique(x[ok], return_inverse=True)
-        out[ok] = np.array([round(float(u), decimals) for u in uniq], dtype=float)[inv]
+    d_ok = (d >= 0) & (d < len(_POW10))
+    scale = _POW10[np.where(d_ok, d, 0)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * scale
+        low = np.floor(y)
+        frac = y - low
+        fast = ok & d_ok & (np.abs(y) < 2.0 ** 50) & (np.abs(frac - 0.5) > np.abs(y) * 4e-16 + 1e-9)
+        res = np.where(frac < 0.5, low, low + 1) / scale
+    out[fast] = np.where(res[fast] == 0, np.copysign(0.0, x[fast]), res[fast])
+    slow = ok & ~fast
+    if slow.any():
+        pairs = pd.MultiIndex.from_arrays([x[slow], d[slow]]) if np.ndim(decimals) else None
+        if pairs is None:
+            uniq, inv = np.unique(x[slow], return_inverse=True)
+            out[slow] = np.array([round(float(u), int(decimals)) for u in uniq], dtype=float)[inv]
+        else:
+            codes, uniq = pd.factorize(pairs)
+            out[slow] = np.array([round(float(u), int(p)) for u, p in uniq], dtype=float)[codes]
     return out
 
 
@@ -473,31 +500,20 @@ def _decimals_each(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exact_group_sums(keys: pd.DataFrame, values: np.ndarray, *, min_count: int = 1
-                      ) -> tuple[pd.DataFrame, str]:
-    """:func:`exact_sum` per group of ``keys`` rows: the sum rounded at the inputs' precision.
+def _exact_code_sums(codes: np.ndarray, n_groups: int, values: np.ndarray, *, min_count: int = 1
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`exact_sum` per group code (0 … ``n_groups`` − 1): the sum rounded at the inputs' precision.
 
-    Returns the grouped frame (one row per group, in first-appearance order) with a
-    ``_sum`` column (NaN where fewer than ``min_count`` values are known) and ``_n``.
+    Returns the sums (NaN where fewer than ``min_count`` values are known) and the counts of known values.
     """
-    cols = list(keys.columns)
-    codes = _row_codes(*(keys[c].to_numpy(dtype=object if keys[c].dtype != np.int64 else np.int64) for c in cols))
-    g, uniq = pd.factorize(codes)  # groups in order of first appearance
-    n_g = len(uniq)
-    first = np.full(n_g, len(g), dtype=np.int64)
-    np.minimum.at(first, g, np.arange(len(g)))
     known = ~np.isnan(values)
-    total = np.bincount(g, weights=np.where(known, values, 0.0), minlength=n_g)
-    count = np.bincount(g, weights=known, minlength=n_g).astype(np.int64)
-    places = np.full(n_g, -1, dtype=np.int64)
-    np.maximum.at(places, g, _decimals_each(values))
-    rounded = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
-                       dtype=float)
+    total = np.bincount(codes, weights=np.where(known, values, 0.0), minlength=n_groups)
+    count = np.bincount(codes, weights=known, minlength=n_groups).astype(np.int64)
+    places = np.full(n_groups, -1, dtype=np.int64)
+    np.maximum.at(places, codes, _decimals_each(values))
+    rounded = np.where(places >= 0, _round_each(total, np.maximum(places, 0)) + 0.0, total)
     rounded[count < max(min_count, 0)] = np.nan
-    out = keys.iloc[first].reset_index(drop=True)
-    out["_sum"] = rounded
-    out["_n"] = count
-    return out, "_sum"
+    return rounded, count
 
 
 def _exact_row_sums(*cols: np.ndarray, min_count: int = 1) -> np.ndarray:
@@ -507,8 +523,7 @@ def _exact_row_sums(*cols: np.ndarray, min_count: int = 1) -> np.ndarray:
     n = known.sum(axis=0)
     total = np.where(known, stack, 0.0).sum(axis=0)
     places = np.vstack([_decimals_each(c) for c in cols]).max(axis=0)
-    out = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
-                   dtype=float)
+    out = np.where(places >= 0, _round_each(total, np.maximum(places, 0)) + 0.0, total)
     out[n < max(min_count, 1)] = np.nan if min_count > 0 else 0.0
     return out
 
@@ -901,70 +916,100 @@ def _dept_year_frame(ds: Any) -> pd.DataFrame:
                          "year": np.array([k[1] for k in order], dtype=np.int64)})
 
 
-def _categories_frame(indicators: pd.DataFrame, keys: pd.DataFrame, key_fw: np.ndarray,
-                      fws: list[Framework]) -> pd.DataFrame:
-    """Category subtotals: the framework's categories for every key, then unknown ones in order of appearance."""
-    ind = indicators[indicators["category"].notna()]
-    gk = pd.DataFrame({"dept_id": ind["dept_id"].to_numpy(dtype=object), "year": ind["year"].to_numpy(dtype=np.int64),
-                       "level1": ind["category"].to_numpy(dtype=object)})
-    sc, _ = _exact_group_sums(gk, ind["score"].to_numpy(dtype=float, na_value=np.nan), min_count=0)
-    wt, _ = _exact_group_sums(gk, ind["weight"].to_numpy(dtype=float, na_value=np.nan))
-    rp, _ = _exact_group_sums(gk, ind["reported_score"].to_numpy(dtype=float, na_value=np.nan))
-    parts = sc.rename(columns={"_sum": "score_sum"}).drop(columns="_n")
-    parts["weight_sum"] = wt["_sum"].to_numpy()
-    parts["weight_missing"] = (gk.groupby(["dept_id", "year", "level1"], sort=False).size().to_numpy()
-                               - wt["_n"].to_numpy())
-    parts["reported_score"] = rp["_sum"].to_numpy()
-    parts["_first"] = parts.groupby(["dept_id", "year"], sort=False).cumcount()
+def _categories_frame(indicators: pd.DataFrame, ind_key: np.ndarray, keys: pd.DataFrame, key_fw: np.ndarray,
+                      fws: list[Framework]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Category subtotals: the framework's categories for every key, then unknown ones in order of appearance.
 
-    frames = []
+    ``ind_key`` is each indicator's row in ``keys``. Groups are integer codes (key × category
+    label); returns the frame and each of its rows' key.
+    """
+    n_keys = len(keys)
+    cat_col = indicators["category"].to_numpy(dtype=object, na_value=None)
+    ccode, clabels = pd.factorize(cat_col)
+    has = ccode >= 0
+    n_lab = len(clabels)
+    gcode = ind_key[has] * n_lab + ccode[has]
+    uniq, first, ginv = np.unique(gcode, return_index=True, return_inverse=True)
+    n_g = len(uniq)
+    first = np.flatnonzero(has)[first]  # each group's first indicator row
+
+    def sums(col: str, min_count: int) -> tuple[np.ndarray, np.ndarray]:
+        return _exact_code_sums(ginv, n_g, indicators[col].to_numpy(dtype=float, na_value=np.nan)[has],
+                                min_count=min_count)
+
+    score_sum, _ = sums("score", 0)
+    weight_sum, weight_n = sums("weight", 1)
+    reported, _ = sums("reported_score", 1)
+    size = np.bincount(ginv, minlength=n_g)
+    g_key = uniq // max(n_lab, 1)
+    g_lab = uniq % max(n_lab, 1)
+    label_of = {v: i for i, v in enumerate(clabels.tolist())}
+
+    none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
+    rows_key, rows_group, rows_label = [none_i], [none_i], [np.zeros(0, dtype=object)]
+    rows_declared, rows_fw, rows_ord = [none_f], [none_i], [none_i]
     for k, fw in enumerate(fws):
-        mine = keys[key_fw == k]
-        if mine.empty:
+        mine = np.flatnonzero(key_fw == k)
+        if not len(mine):
             continue
         names = [c.name for c in fw.categories]
-        skel = pd.DataFrame({
-            "dept_id": np.repeat(mine["dept_id"].to_numpy(), len(names)),
-            "year": np.repeat(mine["year"].to_numpy(), len(names)),
-            "level1": np.tile(np.array(names, dtype=object), len(mine)),
-            "declared_weight": np.tile(np.array([c.weight for c in fw.categories], dtype=float), len(mine)),
-            "_ord": np.tile(np.arange(len(names)), len(mine)),
-        })
-        p = parts.merge(mine, on=["dept_id", "year"], how="inner")
-        extra = p[~p["level1"].isin(names)]
-        extra = pd.DataFrame({"dept_id": extra["dept_id"], "year": extra["year"], "level1": extra["level1"],
-                              "declared_weight": np.nan, "_ord": len(names) + extra["_first"].to_numpy()})
-        both = pd.concat([skel, extra], ignore_index=True).merge(
-            parts.drop(columns="_first"), on=["dept_id", "year", "level1"], how="left")
-        both["score_sum"] = both["score_sum"].fillna(0.0)
-        score = both["score_sum"].to_numpy(dtype=float)
-        declared = both["declared_weight"].to_numpy(dtype=float)
-        if fw.cap_categories:
-            score = np.where(np.isnan(declared), score, np.minimum(score, declared))
-        both["score"] = _round_each(score, fw.score_decimals)
-        both["framework"] = fw.id
-        frames.append(both)
+        # the framework's categories, for every key
+        sk_key = np.repeat(mine, len(names))
+        sk_lab = np.tile(np.array([label_of.get(c, -1) for c in names], dtype=np.int64), len(mine))
+        at = np.searchsorted(uniq, sk_key * n_lab + sk_lab)
+        at = np.minimum(at, max(n_g - 1, 0))
+        hit = (sk_lab >= 0) & (uniq[at] == sk_key * n_lab + sk_lab) if n_g else np.zeros(len(sk_key), dtype=bool)
+        rows_key.append(sk_key)
+        rows_group.append(np.where(hit, at, -1))
+        rows_label.append(np.tile(np.array(names, dtype=object), len(mine)))
+        rows_declared.append(np.tile(np.array([c.weight for c in fw.categories], dtype=float), len(mine)))
+        rows_fw.append(np.full(len(sk_key), k))
+        rows_ord.append(np.tile(np.arange(len(names)), len(mine)))
+        # categories the framework does not know, after them, in order of first appearance
+        known_lab = np.array([label_of[c] for c in names if c in label_of], dtype=np.int64)
+        extra = np.flatnonzero((key_fw[g_key] == k) & ~np.isin(g_lab, known_lab))
+        extra = extra[np.argsort(first[extra], kind="stable")]
+        rows_key.append(g_key[extra])
+        rows_group.append(extra)
+        rows_label.append(np.asarray(clabels, dtype=object)[g_lab[extra]] if len(extra) else np.array([], dtype=object))
+        rows_declared.append(np.full(len(extra), np.nan))
+        rows_fw.append(np.full(len(extra), k))
+        rows_ord.append(len(names) + first[extra])
     cols = ["dept_id", "year", "framework", "level1", "declared_weight", "weight_sum", "weight_missing",
             "reported_score", "score"]
-    if not frames:
-        cat = pd.DataFrame({c: [] for c in cols})
-    else:
-        cat = pd.concat(frames, ignore_index=True)
-        cat["_key"] = _match([cat["dept_id"].to_numpy(dtype=object), cat["year"].to_numpy(dtype=np.int64)],
-                             [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
-        cat = cat.sort_values(["_key", "_ord"], kind="stable").reset_index(drop=True)
-        cat["weight_missing"] = cat["weight_missing"].fillna(0)
-    return pd.DataFrame({
-        "dept_id": pd.array(cat["dept_id"].to_numpy(dtype=object), dtype=STR),
-        "year": pd.array(cat["year"].to_numpy(dtype=object), dtype="Int64"),
-        "framework": pd.array(cat["framework"].to_numpy(dtype=object), dtype=STR),
-        "level1": pd.array(cat["level1"].to_numpy(dtype=object), dtype=STR),
-        "declared_weight": _float_array(cat["declared_weight"].to_numpy(dtype=float)),
-        "weight_sum": _float_array(cat["weight_sum"].to_numpy(dtype=float)),
-        "weight_missing": pd.array(cat["weight_missing"].to_numpy(dtype=object), dtype="Int64"),
-        "reported_score": _float_array(cat["reported_score"].to_numpy(dtype=float)),
-        "score": _float_array(cat["score"].to_numpy(dtype=float)),
+    r_key, r_group = np.concatenate(rows_key), np.concatenate(rows_group)
+    order = np.lexsort((np.concatenate(rows_ord), r_key))
+    r_key, r_group = r_key[order], r_group[order]
+    r_fw = np.concatenate(rows_fw)[order]
+    declared = np.concatenate(rows_declared)[order]
+    g = np.maximum(r_group, 0)
+    found = r_group >= 0
+
+    def per_row(values: np.ndarray, blank: float) -> np.ndarray:
+        return np.where(found, values[g], blank) if n_g else np.full(len(r_key), blank)
+
+    score = per_row(score_sum, 0.0)
+    score = np.where(np.isnan(score), 0.0, score)
+    cap = np.array([f.cap_categories for f in fws])[r_fw]
+    score = np.where(cap & ~np.isnan(declared), np.minimum(score, declared), score)
+    rounded = np.full(len(score), np.nan)
+    for k, fw in enumerate(fws):
+        m = r_fw == k
+        if m.any():
+            rounded[m] = _round_each(score[m], fw.score_decimals)
+    missing = per_row(size - weight_n, 0.0) if n_g else np.zeros(len(r_key))
+    frame = pd.DataFrame({
+        "dept_id": pd.array(keys["dept_id"].to_numpy(dtype=object)[r_key], dtype=STR),
+        "year": pd.array(keys["year"].to_numpy(dtype=np.int64)[r_key], dtype="Int64"),
+        "framework": pd.array(np.array([f.id for f in fws], dtype=object)[r_fw], dtype=STR),
+        "level1": pd.array(np.concatenate(rows_label)[order], dtype=STR),
+        "declared_weight": _float_array(declared),
+        "weight_sum": _float_array(per_row(weight_sum, np.nan)),
+        "weight_missing": pd.array(missing.astype(np.int64), dtype="Int64"),
+        "reported_score": _float_array(per_row(reported, np.nan)),
+        "score": _float_array(rounded),
     }, columns=cols)
+    return frame, r_key
 
 
 def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[Framework]) -> np.ndarray:
@@ -1034,49 +1079,32 @@ def _grades(total: np.ndarray, fw: Framework) -> np.ndarray:
     return out
 
 
-def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, keys: pd.DataFrame,
-                  key_fw: np.ndarray, fws: list[Framework]) -> pd.DataFrame:
-    """One row per department-year: execution score, reported and re-scored totals, grades."""
+def _totals_frame(ds: Any, indicators: pd.DataFrame, ind_key: np.ndarray, categories: pd.DataFrame,
+                  cat_key: np.ndarray, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[Framework]) -> pd.DataFrame:
+    """One row per department-year: execution score, reported and re-scored totals, grades.
+
+    ``ind_key`` and ``cat_key`` are the rows of ``keys`` that each indicator and category belongs to.
+    """
     n = len(keys)
-    on = ["dept_id", "year"]
-
-    def per_key(frame: pd.DataFrame, values: np.ndarray, min_count: int) -> np.ndarray:
-        if frame.empty:
-            return np.full(n, 0.0 if min_count <= 0 else np.nan)
-        d, y = _key_arrays(frame)
-        g, col = _exact_group_sums(pd.DataFrame({"dept_id": d, "year": y}), values, min_count=min_count)
-        out = keys.merge(g, on=on, how="left")[col].to_numpy(dtype=float)
-        return np.where(np.isnan(out), 0.0, out) if min_count <= 0 else out
-
-    items_rep = per_key(indicators, indicators["reported_score"].to_numpy(dtype=float, na_value=np.nan), 1)
-    known_cat = categories[categories["score"].notna()]
-    cat_sum = per_key(known_cat, known_cat["score"].to_numpy(dtype=float, na_value=np.nan), 0)
-    # the category scores and the execution score summed at their precision (exact_sum over both)
-    unscored_rows = indicators[indicators["score"].isna() & indicators["weight"].notna()]
-    if unscored_rows.empty:
-        unscored = np.zeros(n, dtype=np.int64)
-    else:
-        d, y = _key_arrays(unscored_rows)
-        cnt = pd.DataFrame({"dept_id": d, "year": y}).groupby(on, sort=False).size().rename("_n").reset_index()
-        unscored = keys.merge(cnt, on=on, how="left")["_n"].fillna(0).to_numpy(dtype=np.int64)
+    items_rep, _ = _exact_code_sums(ind_key, n, indicators["reported_score"].to_numpy(dtype=float, na_value=np.nan))
+    cat_score = categories["score"].to_numpy(dtype=float, na_value=np.nan)
+    cat_sum, _ = _exact_code_sums(cat_key, n, cat_score, min_count=0)
+    unscored = np.bincount(ind_key[indicators["score"].isna().to_numpy() & indicators["weight"].notna().to_numpy()],
+                           minlength=n).astype(np.int64)
 
     ev = _frame(ds, "evaluations")
-    if ev.empty:
-        e = pd.DataFrame(index=range(n))
-        has_e = np.zeros(n, dtype=bool)
-    else:
+    ev_pos = np.full(n, -1, dtype=np.int64)  # each key's evaluation row (the last, when one is given twice)
+    if not ev.empty:
         d, y = _key_arrays(ev)
-        cols = {c: ev[c].to_numpy(dtype=object, na_value=None)
-                for c in ("execution_rate_value", "execution_score", "total_weight", "total_score", "grade")
-                if c in ev.columns}
-        evf = pd.DataFrame({"dept_id": d, "year": y, "_e": True, **cols}).drop_duplicates(on, keep="last")
-        e = keys.merge(evf, on=on, how="left")
-        has_e = e["_e"].eq(True).to_numpy()
+        at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
+        np.maximum.at(ev_pos, at[at >= 0], np.flatnonzero(at >= 0))
+    has_e = ev_pos >= 0
+    safe = np.maximum(ev_pos, 0)
 
     def ev_float(col: str) -> np.ndarray:
-        if col not in e.columns:
+        if col not in ev.columns:
             return np.full(n, np.nan)
-        return np.array([np.nan if (v := _val(x)) is None else v for x in e[col].tolist()], dtype=float)
+        return np.where(has_e, _floats(ev[col], len(ev))[safe], np.nan) if len(ev) else np.full(n, np.nan)
 
     rate = _execution_rates(ds, keys, key_fw, fws)
     rate = np.where(np.isnan(rate), ev_float("execution_rate_value"), rate)
@@ -1087,9 +1115,11 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, k
     grade = np.full(n, None, dtype=object)
     grade_norm = np.full(n, None, dtype=object)
     fw_id = np.empty(n, dtype=object)
-    grade_rep = (np.array([None if x is None or _isna(x) else str(x) for x in e["grade"].tolist()], dtype=object)
-                 if "grade" in e.columns else np.full(n, None, dtype=object))
-    grade_rep[~has_e] = None
+    if "grade" in ev.columns and len(ev):
+        raw = _per_distinct(_objects(ev["grade"], len(ev)), lambda v: None if v is None else str(v))
+        grade_rep = np.where(has_e, raw[safe], None)
+    else:
+        grade_rep = np.full(n, None, dtype=object)
     items_total = _exact_row_sums(items_rep, np.where(has_e, exec_rep, np.nan))
     for k, fw in enumerate(fws):
         m = key_fw == k
@@ -1113,10 +1143,10 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, k
         "framework": pd.array(fw_id, dtype=STR),
         "execution_rate": _float_array(rate),
         "execution_weight": _float_array(exec_weight),
-        "execution_score_reported": _float_array(np.where(has_e, exec_rep, np.nan)),
+        "execution_score_reported": _float_array(exec_rep),
         "execution_score": _float_array(exec_score),
-        "total_weight": _float_array(np.where(has_e, ev_float("total_weight"), np.nan)),
-        "total_reported": _float_array(np.where(has_e, ev_float("total_score"), np.nan)),
+        "total_weight": _float_array(ev_float("total_weight")),
+        "total_reported": _float_array(ev_float("total_score")),
         "total_items_reported": _float_array(items_total),
         "total": _float_array(total),
         "unscored": pd.array(unscored, dtype="Int64"),
@@ -1172,8 +1202,11 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         indicators = _score_indicators(ind, fw_idx, fws, ds)
     keys = _dept_year_frame(ds)
     key_fw, fws = _framework_index(ds, keys["dept_id"].to_numpy(), keys["year"].to_numpy(), per_key, default_fw)
-    categories = _categories_frame(indicators, keys, key_fw, fws)
-    totals = _totals_frame(ds, indicators, categories, keys, key_fw, fws)
+    ind_key = (_match([*_key_arrays(indicators)], [keys["dept_id"].to_numpy(dtype=object),
+                                                    keys["year"].to_numpy(dtype=np.int64)])
+               if len(indicators) else np.zeros(0, dtype=np.int64))
+    categories, cat_key = _categories_frame(indicators, ind_key, keys, key_fw, fws)
+    totals = _totals_frame(ds, indicators, ind_key, categories, cat_key, keys, key_fw, fws)
     return Scorecard(indicators=indicators, categories=categories, totals=totals)
 
 
