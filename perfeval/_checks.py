@@ -28,6 +28,7 @@ from perfeval._scoring import (
     _framework_index,
     _grades,
     _key_arrays,
+    _mapped_codes,
     _match,
     _objects,
     _row_codes,
@@ -774,13 +775,14 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
         return np.zeros(0, dtype=bool)
     d, y = _key_arrays(fin)
     key = pd.factorize(_row_codes(d, y))[0].astype(np.int64)
-    item = _per_distinct(_objects(fin["item"], n), lambda v: _clean_name(float("nan") if v is None else v))
-    parent = _per_distinct(_objects(fin["parent"], n), lambda v: "" if v is None else _clean_name(v))
-    split = _per_distinct(_objects(fin.get("split"), n), lambda v: "" if v is None else str(v))
-    codes, labels = pd.factorize(np.concatenate([item, parent]).astype(object))
-    item_c, parent_c = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    labels: dict[str, int] = {}  # cleaned labels of items and parents, one code space
+    item_c = _mapped_codes(_objects(fin["item"], n), lambda v: _clean_name(float("nan") if v is None else v), labels)
+    parent_c = _mapped_codes(_objects(fin["parent"], n), lambda v: "" if v is None else _clean_name(v), labels)
+    splits: dict[str, int] = {s: i for i, s in enumerate(SPLITS)}  # the splits first: codes 0, 1
+    split_c = _mapped_codes(_objects(fin.get("split"), n), lambda v: "" if v is None else str(v), splits)
     n_labels = len(labels) + 1
-    blank_parent = parent == ""
+    root_c, carry_c = labels.get(ROOT_ITEM, -1), labels.get(CARRYOVER_ITEM, -1)
+    blank_parent = parent_c == labels.get("", -1)
     tol = np.array([f.tolerance.money for f in fws])[fw_idx] - 1e-9
     suspect = np.zeros(key.max() + 1, dtype=bool)
     # a repeated item: the row-by-row check decides which row counts
@@ -795,9 +797,8 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
     p_row = first[where]
     kids = np.flatnonzero(has_parent)
     if len(kids):
-        is_root = labels[parent_c[kids]] == ROOT_ITEM
-        grp = np.where(is_root & np.isin(split[kids], SPLITS), split[kids], "detail")
-        grp_c = pd.factorize(grp)[0]
+        is_root = parent_c[kids] == root_c
+        grp_c = np.where(is_root & (split_c[kids] < len(SPLITS)), split_c[kids], len(SPLITS))  # else: detail
         gid = np.unique(parent_id[kids] * 8 + grp_c, return_inverse=True)[1]
         n_g = gid.max() + 1
         for c in _COL_ZH:
@@ -809,7 +810,7 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
             n_kids = np.bincount(p_row[kids], minlength=n)
             n_known = np.bincount(p_row[kids], weights=known, minlength=n)
             kid_sum = np.bincount(p_row[kids], weights=np.where(known, kv_own, 0.0), minlength=n)
-            filled = np.where(np.isnan(v) & (n_kids > 0) & (n_known == n_kids) & (item != ROOT_ITEM), kid_sum, v)
+            filled = np.where(np.isnan(v) & (n_kids > 0) & (n_known == n_kids) & (item_c != root_c), kid_sum, v)
             kv = filled[kids]
             known_parent = ~np.isnan(pv)
             suspect[key[kids][known_parent & np.isnan(kv)]] = True
@@ -823,8 +824,8 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
             bad = ~np.isnan(p_of) & (compare_array(s, p_of, t_of) != 0)
             suspect[k_of[bad]] = True
     # funds balance: 年度资金总额's 全年预算数 against its 全年执行数 plus 年末结转结余
-    root = np.flatnonzero(item == ROOT_ITEM)
-    carry = np.flatnonzero(item == CARRYOVER_ITEM)
+    root = np.flatnonzero(item_c == root_c)
+    carry = np.flatnonzero(item_c == carry_c)
     if len(root) and len(carry):
         last_root = pd.Series(root, index=key[root]).groupby(level=0).last()
         last_carry = pd.Series(carry, index=key[carry]).groupby(level=0).last()

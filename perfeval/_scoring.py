@@ -8,6 +8,7 @@ Every threshold ("target met", tiers, grades) is compared with the one rule of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 
@@ -441,6 +442,17 @@ def _per_distinct(values: np.ndarray, fn: Any) -> np.ndarray:
     return mapped[codes]
 
 
+def _mapped_codes(values: np.ndarray, fn: Any, table: dict[Any, int]) -> np.ndarray:
+    """Integer codes of ``fn(value)`` for each value (missing → ``fn(None)``), ``fn`` once per distinct value.
+
+    ``table`` maps each result to its code and grows as new results appear, so columns
+    coded with one table share codes (a parent's code is its item's code).
+    """
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    mapped = np.array([table.setdefault(fn(u), len(table)) for u in [*uniq.tolist(), None]], dtype=np.int64)
+    return mapped[codes]
+
+
 _POW10 = np.array([float(10 ** i) for i in range(23)])  # exact doubles
 
 
@@ -581,7 +593,6 @@ def _match(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
 
 def _only_keys(ds: Any, name: str, dept: np.ndarray, year: np.ndarray) -> Any:
     """A stand-in for ``ds`` whose frame ``name`` keeps only the rows of the given department-years."""
-    from types import SimpleNamespace
 
     df = _frame(ds, name)
     if df.empty:
@@ -720,7 +731,15 @@ def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarra
                        name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
                        basis: np.ndarray, shortfall: np.ndarray) -> None:
     """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
-    finance = _finance_lookup(_only_keys(ds, "finance", dept[rows], year[rows]))
+    fin = _frame(ds, "finance")
+    if not fin.empty:
+        # only the lines :func:`_budget_item` can pick (a label within a row's name, or the total)
+        names = {_clean_name(float("nan") if v is None else v) for v in pd.unique(name[rows])}
+        label = _per_distinct(_objects(fin["item"], len(fin)), _clean_name)
+        pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
+            bool(k) and k != CARRYOVER_ITEM and any(k in n for n in names))).astype(bool)
+        fin = fin[pick]
+    finance = _finance_lookup(_only_keys(SimpleNamespace(finance=fin), "finance", dept[rows], year[rows]))
     memo: dict[tuple[object, tuple[str, ...]], str] = {}
     items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     for j, i in enumerate(rows.tolist()):
@@ -768,53 +787,73 @@ def _float_array(values: np.ndarray) -> Any:
     return pd.array(values, dtype="Float64")
 
 
+def _pair_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """Codes of the distinct (left, right) pairs of two aligned object columns, and the pairs (missing: ``None``).
+
+    Each column is hashed once; the pairs are integer codes (no tuples per row).
+    """
+    lc, lu = pd.factorize(pd.Series(left, dtype=object), use_na_sentinel=True)
+    rc, ru = pd.factorize(pd.Series(right, dtype=object), use_na_sentinel=True)
+    codes, uniq = pd.factorize(lc.astype(np.int64) * (len(ru) + 1) + rc)
+    lu_, ru_ = [*lu.tolist(), None], [*ru.tolist(), None]
+    return codes, [(lu_[u // (len(ru) + 1)], ru_[u % (len(ru) + 1)]) for u in uniq.tolist()]
+
+
 def _score_qualitative(rows: np.ndarray, fw: Framework, weight: np.ndarray, reported: np.ndarray,
                        t_raw: np.ndarray, a_raw: np.ndarray, score: np.ndarray, basis: np.ndarray,
                        shortfall: np.ndarray, band_out: np.ndarray) -> None:
     """Qualitative rows: the band of each distinct (achieved, target) text, then the band range per row."""
-    pairs = pd.MultiIndex.from_arrays([a_raw[rows], t_raw[rows]])
-    codes, uniq = pd.factorize(pairs)
+    codes, uniq = _pair_codes(a_raw[rows], t_raw[rows])
     top_band = max(fw.qualitative, key=lambda b: b.high) if fw.qualitative else None
-    found: list[tuple[Band | None, str]] = []
+    bands_of: list[Band | None] = []
+    why_of: list[str] = []
     for a, t in uniq:
         match = fw.match_band(a)
         b = match.band if match else None
         why = f"完成值中{match.describe()}" if match else ""
         if b is None and a and _clean_name(a) == _clean_name(t) and fw.qualitative:
             b, why = top_band, "完成值与指标值相同"
-        found.append((b, why))
-    bands = [found[c][0] for c in codes.tolist()]
-    whys = [found[c][1] for c in codes.tolist()]
+        bands_of.append(b)
+        why_of.append(why)
     top = max((b.high for b in fw.qualitative), default=0.0)
     w = weight[rows]
     rep = reported[rows]
-    low = np.array([np.nan if b is None else b.low for b in bands]) * w
-    high = np.array([np.nan if b is None else b.high for b in bands]) * w
-    lo_txt, hi_txt, rep_txt = _fmt_each(low), _fmt_each(high), _fmt_each(rep)
+    has_band = np.array([b is not None for b in bands_of], dtype=bool)[codes]
+    low = np.array([np.nan if b is None else b.low for b in bands_of], dtype=float)[codes] * w
+    high = np.array([np.nan if b is None else b.high for b in bands_of], dtype=float)[codes] * w
+    name = np.array([None if b is None else b.name for b in bands_of] + [None], dtype=object)[codes]
+    why = np.array(why_of + [""], dtype=object)[codes]
+    short = np.array([b is not None and b.high < top for b in bands_of] + [False], dtype=bool)[codes]
     tol = fw.tolerance.score
     inside = (compare_array(rep, low, tol) >= 0) & (compare_array(rep, high, tol) <= 0)
     clipped = _round_each(np.minimum(np.maximum(rep, low), high), fw.score_decimals)
-    for j, i in enumerate(rows.tolist()):
-        b = bands[j]
-        band_out[i] = b.name if b else None
-        if b is None:
-            score[i] = rep[j]
-            basis[i] = f"定性指标：完成值「{a_raw[i] or '空'}」不对应任何等级，保留填报得分"
-            continue
-        shortfall[i] = b.high < top
-        why = whys[j]
-        if np.isnan(w[j]):
-            basis[i] = f"定性指标（{why}，等级「{b.name}」）：分值缺失，无法复核"
-            continue
-        rng = f"{lo_txt[j]}–{hi_txt[j]}分"
-        if np.isnan(rep[j]):
-            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，未填得分，不予复核"
-        elif inside[j]:
-            score[i] = rep[j]
-            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，填报得分在区间内，保留"
-        else:
-            score[i] = clipped[j]
-            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，填报得分{rep_txt[j]}超出区间，取最近端点"
+    band_out[rows] = name
+    shortfall[rows[has_band]] = short[has_band]
+    no_w, no_rep = np.isnan(w), np.isnan(rep)
+    scored = has_band & ~no_w
+    lo_txt, hi_txt, rep_txt = (np.full(len(rows), "", dtype=object) for _ in range(3))
+    lo_txt[scored], hi_txt[scored] = _fmt_each(low[scored]), _fmt_each(high[scored])
+    out_rep = scored & ~no_rep & ~inside
+    rep_txt[out_rep] = _fmt_each(rep[out_rep])
+    out = np.empty(len(rows), dtype=object)
+
+    def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            out[idx] = [fn(*v) for v in zip(*(c[idx].tolist() for c in cols))]
+
+    fill(~has_band, lambda a_: f"定性指标：完成值「{a_ or '空'}」不对应任何等级，保留填报得分", a_raw[rows])
+    fill(has_band & no_w, lambda y, n: f"定性指标（{y}，等级「{n}」）：分值缺失，无法复核", why, name)
+    fill(scored & no_rep, lambda y, n, lo, hi: f"定性指标：{y}，等级「{n}」对应 {lo}–{hi}分，未填得分，不予复核",
+         why, name, lo_txt, hi_txt)
+    fill(scored & ~no_rep & inside, lambda y, n, lo, hi: (
+        f"定性指标：{y}，等级「{n}」对应 {lo}–{hi}分，填报得分在区间内，保留"), why, name, lo_txt, hi_txt)
+    fill(out_rep, lambda y, n, lo, hi, r: (
+        f"定性指标：{y}，等级「{n}」对应 {lo}–{hi}分，填报得分{r}超出区间，取最近端点"), why, name, lo_txt, hi_txt, rep_txt)
+    basis[rows] = out
+    keep = ~has_band | (scored & ~no_rep & inside)
+    score[rows[keep]] = rep[keep]
+    score[rows[out_rep]] = clipped[out_rep]
 
 
 def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarray, weight_all: np.ndarray,
@@ -831,13 +870,12 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     a_qual = ~no_target & (a_kind[rows] == "qualitative")
     no_actual = ~no_target & ~a_qual & np.isnan(a)
     # unit conversion, decided once per distinct (achieved unit, target unit)
-    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([pd.Series(au, dtype=object).fillna("\0"),
-                                                                pd.Series(tu, dtype=object).fillna("\0")]))
+    pair_codes, pairs = _pair_codes(au, tu)
     conv = np.array(a, dtype=float)
     bad_unit = np.zeros(len(rows), dtype=bool)
     for c, (pa, pt) in enumerate(pairs):  # convert_unit's rule, once per pair
-        u = "" if pa == "\0" else str(pa).strip()
-        v = "" if pt == "\0" else str(pt).strip()
+        u = "" if pa is None else str(pa).strip()
+        v = "" if pt is None else str(pt).strip()
         if u == v or not u or not v:
             continue
         m = pair_codes == c
@@ -861,37 +899,46 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     sc = np.where(loss == 0, w, _round_each(w * (1 - loss), fw.score_decimals))
     over_row = ~le & ~np.isnan(rat) & (compare_array(rat, fw.over_achievement) >= 0)
 
-    # the basis text, case by case, concatenated over whole object arrays
-    w_txt = _fmt_each(w)
-    a4, c4, t4, abs_t4 = _fmt_each(a, 4), _fmt_each(conv, 4), _fmt_each(t, 4), _fmt_each(np.abs(t), 4)
-    tr, ar = t_raw[rows], a_raw[rows]
-    tr_or = np.where(tr == "", "空", tr)
-    ar_or = np.where(ar == "", "空", ar)
+    # the basis text, case by case: one f-string per row, numbers formatted once per distinct value
     out = np.empty(len(rows), dtype=object)
-    m = no_target
-    out[m] = "指标值「" + tr_or[m] + "」不是数值，无法按「" + rule[m] + "」复核"
-    m = a_qual
-    out[m] = "完成值「" + ar[m] + "」为定性描述，指标值「" + tr[m] + "」为定量，无法复核"
-    m = no_actual
-    out[m] = "完成值「" + ar_or[m] + "」缺失或无法解析，无法复核"
-    m = bad_unit
-    out[m] = ("完成值单位「" + np.array([str(u) for u in au[m]], dtype=object) + "」与指标值单位「"
-              + np.array([str(u) for u in tu[m]], dtype=object) + "」不一致，无法复核")
+    tr, ar, rl = t_raw[rows], a_raw[rows], rule
     vague = vague_all[rows]
-    au_txt = np.array(["" if u is None else u for u in au.tolist()], dtype=object)
-    a_txt = "完成值「" + ar + "」" + np.where(vague, "按界值" + a4 + au_txt + "计（表述不确切）", "")
-    head = a_txt + np.where(le, "超过", "未达到") + "指标值「" + tr + "」"
-    full = ok & (loss == 0)
-    out[full] = a_txt[full] + np.where(le[full], "不超过", "达到") + "指标值「" + tr[full] + "」，得满分" + w_txt[full]
+
+    def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            out[idx] = [fn(*v) for v in zip(*(c[idx].tolist() for c in cols))]
+
+    def formatted(mask: np.ndarray, x: np.ndarray, decimals: int = 2) -> np.ndarray:
+        txt = np.full(len(rows), "", dtype=object)
+        txt[mask] = _fmt_each(x[mask], decimals)
+        return txt
+
+    fill(no_target, lambda r, t_: f"指标值「{t_ or '空'}」不是数值，无法按「{r}」复核", rl, tr)
+    fill(a_qual, lambda a_, t_: f"完成值「{a_}」为定性描述，指标值「{t_}」为定量，无法复核", ar, tr)
+    fill(no_actual, lambda a_: f"完成值「{a_ or '空'}」缺失或无法解析，无法复核", ar)
+    fill(bad_unit, lambda u, v: f"完成值单位「{u}」与指标值单位「{v}」不一致，无法复核", au, tu)
     part = ok & (loss != 0)
-    m = part & (t == 0)
-    out[m] = head[m] + "（指标值为0），得0分"
-    m = part & (t != 0) & le
-    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + c4[m] + "−" + t4[m] + ")/" + abs_t4[m] + ")，最低0分"
-    m = part & (t > 0) & ~le
-    out[m] = head[m] + "：" + w_txt[m] + " × " + c4[m] + "/" + t4[m]
-    m = part & (t < 0) & ~le
-    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + t4[m] + "−" + c4[m] + ")/" + abs_t4[m] + ")，最低0分"
+    w_txt = formatted(ok, w)
+    a4 = formatted(ok & vague, a, 4)
+    c4, t4, abs_t4 = formatted(part, conv, 4), formatted(part, t, 4), formatted(part, np.abs(t), 4)
+    a_txt = np.full(len(rows), "", dtype=object)
+    fill_rows = np.flatnonzero(ok)
+    a_txt[fill_rows] = [f"完成值「{a_}」按界值{x}{u or ''}计（表述不确切）" if v else f"完成值「{a_}」"
+                        for a_, x, u, v in zip(ar[fill_rows].tolist(), a4[fill_rows].tolist(),
+                                               au[fill_rows].tolist(), vague[fill_rows].tolist())]
+    fill(ok & (loss == 0), lambda h, l_, t_, w_: f"{h}{'不超过' if l_ else '达到'}指标值「{t_}」，得满分{w_}",
+         a_txt, le, tr, w_txt)
+    head = np.full(len(rows), "", dtype=object)
+    hr = np.flatnonzero(part)
+    head[hr] = [f"{h}{'超过' if l_ else '未达到'}指标值「{t_}」"
+                for h, l_, t_ in zip(a_txt[hr].tolist(), le[hr].tolist(), tr[hr].tolist())]
+    fill(part & (t == 0), lambda h: f"{h}（指标值为0），得0分", head)
+    fill(part & (t != 0) & le, lambda h, w_, c_, t_, m_: f"{h}：{w_} × (1 − ({c_}−{t_})/{m_})，最低0分",
+         head, w_txt, c4, t4, abs_t4)
+    fill(part & (t > 0) & ~le, lambda h, w_, c_, t_: f"{h}：{w_} × {c_}/{t_}", head, w_txt, c4, t4)
+    fill(part & (t < 0) & ~le, lambda h, w_, c_, t_, m_: f"{h}：{w_} × (1 − ({t_}−{c_})/{m_})，最低0分",
+         head, w_txt, c4, t4, abs_t4)
     basis[rows] = out
     okr = rows[ok]
     ratio[okr] = rat[ok]
