@@ -395,16 +395,18 @@ def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple
 
 def _duplicate_indicators(ind: pd.DataFrame, names: np.ndarray, out: _Collector) -> None:
     """A name repeated within a department-year: each later row names the first."""
-    clean = _per_distinct(names, lambda v: _clean_name(float("nan") if v is None else v))
+    labels: dict[str, int] = {}
+    clean = _mapped_codes(names, lambda v: _clean_name(float("nan") if v is None else v), labels)
     d, y = _key_arrays(ind)
-    keys = pd.DataFrame({"d": d, "y": y, "n": clean})
-    named = clean != ""
-    dup = named & keys.duplicated(["d", "y", "n"]).to_numpy()
-    if not dup.any():
+    key = _row_codes(d, y) * (len(labels) + 1) + clean
+    named = clean != labels.get("", -1)
+    first_of = pd.Series(np.arange(len(key)))[named].groupby(key[named], sort=False).transform("first").to_numpy()
+    first = np.full(len(key), -1, dtype=np.int64)
+    first[named] = first_of
+    later = np.flatnonzero(named & (first != np.arange(len(key))))
+    if not len(later):
         return
-    first = keys[named].drop_duplicates(["d", "y", "n"]).reset_index().rename(columns={"index": "_first"})
-    later = np.flatnonzero(dup)
-    firsts = keys.iloc[later].merge(first, on=["d", "y", "n"], how="left")["_first"].to_numpy()
+    firsts = first[later]
     for r, f in zip(ind.iloc[later].itertuples(index=False), ind.iloc[firsts].itertuples(index=False)):
         label = f"「{_name(r.name)}」"
         out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),

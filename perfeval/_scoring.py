@@ -547,11 +547,13 @@ def _framework_index(ds: Any, dept: np.ndarray, year: np.ndarray, per_key: dict[
     slot: dict[int, int] = {id(default_fw): 0}
     key_slot: dict[tuple[str, int], int] = {}
     for k, fw in per_key.items():
+        if fw is default_fw:
+            continue  # slot 0, as every key not listed
         if id(fw) not in slot:
             slot[id(fw)] = len(fws)
             fws.append(fw)
         key_slot[k] = slot[id(fw)]
-    if len(fws) == 1:
+    if not key_slot:
         return np.zeros(len(dept), dtype=np.int64), fws
     kd = np.array([k[0] for k in key_slot], dtype=object)
     ky = np.array([k[1] for k in key_slot], dtype=np.int64)
