@@ -20,6 +20,7 @@ import pandas as pd
 
 from perfeval._dataset import STR
 from perfeval._format import fmt_pct, fmt_wan
+from perfeval._memory import release_memory
 from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
 from perfeval._scoring import (
     _execution_rates,
@@ -278,6 +279,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     if df.empty:
         df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
         return df
+    release_memory(len(card.indicators) + len(ds.finance))
     df["_rank"] = df["severity"].map(_SEV_RANK)
     # natural order of locations: 第2项 before 第10项
     df["_loc"] = df["location"].str.replace(r"\d+", lambda m: m.group(0).zfill(8), regex=True)
@@ -373,7 +375,8 @@ def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple
             lo[m], hi[m] = b.low, b.high
     in_band = (compare_array(rep, lo * w, tol) >= 0) & (compare_array(rep, hi * w, tol) <= 0)
     flag |= qual & has_w & has_rep & ~np.isnan(lo) & ~in_band
-    raw_at = raw.iloc[pos]
+    # only the columns the rules read (a copy of every column of a million rows is hundreds of MB)
+    raw_at = raw[[c for c in raw.columns if c in _RAW_READ]].iloc[pos]
     if "actual_vague" in raw.columns:
         vague = raw_at["actual_vague"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         flag |= vague & ~np.isin(rule, ["预算", "定性"])
@@ -391,6 +394,10 @@ def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple
     for i, r, src in zip(hit.tolist(), ind.iloc[hit].itertuples(index=False), raw_at.iloc[hit].itertuples(index=False)):
         _indicator_findings(r, src, fws[fw_idx[i]], raw, out)
     _duplicate_indicators(ind, names, out)
+
+
+#: the dataset's indicator columns the indicator rules read (beside the scorecard's)
+_RAW_READ = frozenset({"actual", "target", "actual_vague", "reason", "target_value", "target_unit"})
 
 
 def _duplicate_indicators(ind: pd.DataFrame, names: np.ndarray, out: _Collector) -> None:

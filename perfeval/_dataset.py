@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import DatasetError, Problem, ProblemCode
+from ._memory import release_memory
 from ._limits import (
     MAX_ABS_NUMBER, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, MAX_TABLE_BYTES, MAX_TABLE_UNCOMPRESSED, InputRefused, check_archive,
     check_regular_file, read_limited, scan_table_sheets,
@@ -980,6 +981,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
         _check_keys(name, frames[name], TABLES[name], problems, depts)
     if problems:
         raise DatasetError(problems, label)
+    del readers, sources
+    release_memory(sum(len(df) for df in frames.values()))  # the parser's temporaries
     return Dataset(**frames, source=label, projects=projects)
 
 

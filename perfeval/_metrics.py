@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._dataset import STR, Dataset
+from ._memory import release_memory
 from ._scoring import _round_each
 from ._vocab import ROOT_ITEM, SPLITS, child_groups
 
@@ -232,7 +233,9 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
     fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]]
     keys = fin[["dept_id", "year", "item"]]
     if len(fin) and not keys.isna().any(axis=None) and not keys.duplicated().any():
-        return _item_metrics_by_codes(fin)
+        out = _item_metrics_by_codes(fin)
+        release_memory(len(out))
+        return out
     fin = fin.copy()
     roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
     prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
@@ -403,7 +406,10 @@ def _metrics_from_items(ds: Dataset, im: pd.DataFrame) -> pd.DataFrame:
     depts = ds.departments[["dept_id", "name", "is_example"]]
     df = df.merge(depts, on="dept_id", how="left")
     df["is_example"] = df["is_example"].fillna(False).astype(bool)
-    return df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
+    out = df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
+    del df
+    release_memory(len(im))
+    return out
 
 
 __all__ = ["metrics", "item_metrics", "yoy", "yoy_from_items", "composition", "rolled_up", "METRIC_COLUMNS"]

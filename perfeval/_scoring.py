@@ -36,6 +36,7 @@ from perfeval._framework import (  # re-exported: perfeval._scoring was their ho
     load_framework,
 )
 from perfeval._format import exact_sum
+from perfeval._memory import release_memory
 from perfeval._values import UNIT_FACTORS, as_float, at_least, at_most, compare, compare_array, convert_unit, is_missing
 from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, norm_label
 
@@ -642,7 +643,7 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                 _objects(get("direction"), n).tolist(), t_kind.tolist(), _objects(get("target_op"), n).tolist())]
         rule = np.array([str(r) if r is not None else i for r, i in zip(rule_given.tolist(), inferred)], dtype=object)
     else:
-        rule = rule_given.astype(str).astype(object)
+        rule = _per_distinct(rule_given, str)  # one str object per distinct rule, not one per row
 
     score = np.full(n, np.nan)
     ratio = np.full(n, np.nan)
@@ -680,7 +681,7 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                                      t_unit, a_unit, vague, score, ratio, basis, shortfall, over)
 
     if slow.any():  # the per-row reference for the rare kinds
-        finance = _finance_lookup(_only_keys(ds, "finance", dept[slow], year[slow]))
+        finance = _finance_lookup(_only_keys(_budget_lines(ds, name[slow]), "finance", dept[slow], year[slow]))
         staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
         sub = ind.iloc[np.flatnonzero(slow)].copy()
         sub["rule"] = rule[slow]
@@ -729,19 +730,24 @@ def _tuples(df: pd.DataFrame) -> Any:
     return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
 
 
+def _budget_lines(ds: Any, names: np.ndarray) -> Any:
+    """A stand-in for ``ds`` with only the finance lines that :func:`_budget_item` can pick for
+    indicators of these names (a label within a name, or 年度资金总额), and the total for metric rules."""
+    fin = _frame(ds, "finance")
+    if not fin.empty:
+        wanted = {_clean_name(float("nan") if v is None else v) for v in pd.unique(names)}
+        label = _per_distinct(_objects(fin["item"], len(fin)), _clean_name)
+        pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
+            bool(k) and k != CARRYOVER_ITEM and any(k in n for n in wanted))).astype(bool)
+        fin = fin[pick]
+    return SimpleNamespace(finance=fin)
+
+
 def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarray, year: np.ndarray,
                        name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
                        basis: np.ndarray, shortfall: np.ndarray) -> None:
     """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
-    fin = _frame(ds, "finance")
-    if not fin.empty:
-        # only the lines :func:`_budget_item` can pick (a label within a row's name, or the total)
-        names = {_clean_name(float("nan") if v is None else v) for v in pd.unique(name[rows])}
-        label = _per_distinct(_objects(fin["item"], len(fin)), _clean_name)
-        pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
-            bool(k) and k != CARRYOVER_ITEM and any(k in n for n in names))).astype(bool)
-        fin = fin[pick]
-    finance = _finance_lookup(_only_keys(SimpleNamespace(finance=fin), "finance", dept[rows], year[rows]))
+    finance = _finance_lookup(_only_keys(_budget_lines(ds, name[rows]), "finance", dept[rows], year[rows]))
     memo: dict[tuple[object, tuple[str, ...]], str] = {}
     items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     for j, i in enumerate(rows.tolist()):
@@ -951,18 +957,22 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
 
 def _dept_year_frame(ds: Any) -> pd.DataFrame:
     """Every department-year of ``ds`` (evaluations ∪ indicators), sorted as :func:`_dept_years` sorts."""
-    parts = []
+    ds_, ys_ = [], []
     for name in ("evaluations", "indicators"):
         df = _frame(ds, name)
         if not df.empty:
             d, y = _key_arrays(df)
-            parts.append(pd.DataFrame({"dept_id": d, "year": y}))
-    if not parts:
+            ds_.append(d)
+            ys_.append(y)
+    if not ds_:
         return pd.DataFrame({"dept_id": pd.Series([], dtype=object), "year": pd.Series([], dtype=np.int64)})
-    keys = pd.concat(parts, ignore_index=True).drop_duplicates()
-    order = sorted(zip(keys["dept_id"].tolist(), keys["year"].tolist()))
-    return pd.DataFrame({"dept_id": np.array([k[0] for k in order], dtype=object),
-                         "year": np.array([k[1] for k in order], dtype=np.int64)})
+    year = np.concatenate(ys_)
+    dcode, depts = pd.factorize(np.concatenate(ds_), sort=True)  # codes in the order of the sorted names
+    y0 = int(year.min())
+    span = int(year.max()) - y0 + 1
+    keys = np.unique(dcode.astype(np.int64) * span + (year - y0))
+    return pd.DataFrame({"dept_id": pd.Series(np.asarray(depts, dtype=object)[keys // span], dtype=object),
+                         "year": (keys % span + y0).astype(np.int64)})  # object labels: no string dtype round trip
 
 
 def _categories_frame(indicators: pd.DataFrame, ind_key: np.ndarray, keys: pd.DataFrame, key_fw: np.ndarray,
@@ -1256,6 +1266,7 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
                if len(indicators) else np.zeros(0, dtype=np.int64))
     categories, cat_key = _categories_frame(indicators, ind_key, keys, key_fw, fws)
     totals = _totals_frame(ds, indicators, ind_key, categories, cat_key, keys, key_fw, fws)
+    release_memory(len(indicators))
     return Scorecard(indicators=indicators, categories=categories, totals=totals)
 
 
