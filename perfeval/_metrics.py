@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._dataset import STR, Dataset
 from ._memory import release_memory
-from ._scoring import _round_each
+from ._format import round_each
 from ._vocab import ROOT_ITEM, SPLITS, child_groups
 
 MONEY = ("initial_budget", "adjusted_budget", "actual")
@@ -131,7 +131,7 @@ def _rollup_arrays(fin: pd.DataFrame, column: str, fc: SimpleNamespace) -> tuple
             if not len(todo):
                 continue
             total = np.bincount(gid, weights=np.where(known, kv, 0.0), minlength=n * n_grp).reshape(n, n_grp)
-            val[todo] = _round_each(total[todo, complete.argmax(axis=1)], 10)
+            val[todo] = round_each(total[todo, complete.argmax(axis=1)], 10)
             basis[todo] = 1
     if slow.any():
         _rollup_rows(fin, column, np.flatnonzero(slow), fc.key, val, basis)
