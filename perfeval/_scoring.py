@@ -809,10 +809,12 @@ def _score_qualitative(rows: np.ndarray, fw: Framework, weight: np.ndarray, repo
     rep_txt[out_rep] = _fmt_each(rep[out_rep])
     out = np.empty(len(rows), dtype=object)
 
+    texts: dict[str, str] = {}  # one object per distinct text (a province repeats most of them)
+
     def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
         idx = np.flatnonzero(mask)
         if len(idx):
-            out[idx] = [fn(*v) for v in zip(*(c[idx].tolist() for c in cols))]
+            out[idx] = [texts.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
 
     fill(~has_band, lambda a_: f"定性指标：完成值「{a_ or '空'}」不对应任何等级，保留填报得分", a_raw[rows])
     fill(has_band & no_w, lambda y, n: f"定性指标（{y}，等级「{n}」）：分值缺失，无法复核", why, name)
@@ -876,10 +878,12 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     tr, ar, rl = t_raw[rows], a_raw[rows], rule
     vague = vague_all[rows]
 
+    texts: dict[str, str] = {}  # one object per distinct text (a province repeats most of them)
+
     def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
         idx = np.flatnonzero(mask)
         if len(idx):
-            out[idx] = [fn(*v) for v in zip(*(c[idx].tolist() for c in cols))]
+            out[idx] = [texts.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
 
     def formatted(mask: np.ndarray, x: np.ndarray, decimals: int = 2) -> np.ndarray:
         txt = np.full(len(rows), "", dtype=object)
@@ -896,15 +900,15 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     c4, t4, abs_t4 = formatted(part, conv, 4), formatted(part, t, 4), formatted(part, np.abs(t), 4)
     a_txt = np.full(len(rows), "", dtype=object)
     fill_rows = np.flatnonzero(ok)
-    a_txt[fill_rows] = [f"完成值「{a_}」按界值{x}{u or ''}计（表述不确切）" if v else f"完成值「{a_}」"
-                        for a_, x, u, v in zip(ar[fill_rows].tolist(), a4[fill_rows].tolist(),
-                                               au[fill_rows].tolist(), vague[fill_rows].tolist())]
+    a_txt[fill_rows] = [texts.setdefault(s, s) for s in map(
+        lambda a_, x, u, v: f"完成值「{a_}」按界值{x}{u or ''}计（表述不确切）" if v else f"完成值「{a_}」",
+        ar[fill_rows].tolist(), a4[fill_rows].tolist(), au[fill_rows].tolist(), vague[fill_rows].tolist())]
     fill(ok & (loss == 0), lambda h, l_, t_, w_: f"{h}{'不超过' if l_ else '达到'}指标值「{t_}」，得满分{w_}",
          a_txt, le, tr, w_txt)
     head = np.full(len(rows), "", dtype=object)
     hr = np.flatnonzero(part)
-    head[hr] = [f"{h}{'超过' if l_ else '未达到'}指标值「{t_}」"
-                for h, l_, t_ in zip(a_txt[hr].tolist(), le[hr].tolist(), tr[hr].tolist())]
+    head[hr] = [texts.setdefault(s, s) for s in map(lambda h, l_, t_: f"{h}{'超过' if l_ else '未达到'}指标值「{t_}」",
+                                                    a_txt[hr].tolist(), le[hr].tolist(), tr[hr].tolist())]
     fill(part & (t == 0), lambda h: f"{h}（指标值为0），得0分", head)
     fill(part & (t != 0) & le, lambda h, w_, c_, t_, m_: f"{h}：{w_} × (1 − ({c_}−{t_})/{m_})，最低0分",
          head, w_txt, c4, t4, abs_t4)
