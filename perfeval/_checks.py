@@ -20,15 +20,16 @@ import pandas as pd
 
 from perfeval._dataset import STR
 from perfeval._format import fmt_pct, fmt_wan
+from perfeval._memory import release_memory
 from perfeval._framework import Framework, _fmt_num, framework_for, load_framework
 from perfeval._scoring import (
-    _exact_group_sums,
     _execution_rates,
     _finance_lookup,
     _floats,
     _framework_index,
     _grades,
     _key_arrays,
+    _mapped_codes,
     _match,
     _objects,
     _row_codes,
@@ -278,6 +279,7 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     if df.empty:
         df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
         return df
+    release_memory(len(card.indicators) + len(ds.finance))
     df["_rank"] = df["severity"].map(_SEV_RANK)
     # natural order of locations: 第2项 before 第10项
     df["_loc"] = df["location"].str.replace(r"\d+", lambda m: m.group(0).zfill(8), regex=True)
@@ -373,7 +375,8 @@ def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple
             lo[m], hi[m] = b.low, b.high
     in_band = (compare_array(rep, lo * w, tol) >= 0) & (compare_array(rep, hi * w, tol) <= 0)
     flag |= qual & has_w & has_rep & ~np.isnan(lo) & ~in_band
-    raw_at = raw.iloc[pos]
+    # only the columns the rules read (a copy of every column of a million rows is hundreds of MB)
+    raw_at = raw[[c for c in raw.columns if c in _RAW_READ]].iloc[pos]
     if "actual_vague" in raw.columns:
         vague = raw_at["actual_vague"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         flag |= vague & ~np.isin(rule, ["预算", "定性"])
@@ -393,18 +396,24 @@ def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple
     _duplicate_indicators(ind, names, out)
 
 
+#: the dataset's indicator columns the indicator rules read (beside the scorecard's)
+_RAW_READ = frozenset({"actual", "target", "actual_vague", "reason", "target_value", "target_unit"})
+
+
 def _duplicate_indicators(ind: pd.DataFrame, names: np.ndarray, out: _Collector) -> None:
     """A name repeated within a department-year: each later row names the first."""
-    clean = _per_distinct(names, lambda v: _clean_name(float("nan") if v is None else v))
+    labels: dict[str, int] = {}
+    clean = _mapped_codes(names, lambda v: _clean_name(float("nan") if v is None else v), labels)
     d, y = _key_arrays(ind)
-    keys = pd.DataFrame({"d": d, "y": y, "n": clean})
-    named = clean != ""
-    dup = named & keys.duplicated(["d", "y", "n"]).to_numpy()
-    if not dup.any():
+    key = _row_codes(d, y) * (len(labels) + 1) + clean
+    named = clean != labels.get("", -1)
+    first_of = pd.Series(np.arange(len(key)))[named].groupby(key[named], sort=False).transform("first").to_numpy()
+    first = np.full(len(key), -1, dtype=np.int64)
+    first[named] = first_of
+    later = np.flatnonzero(named & (first != np.arange(len(key))))
+    if not len(later):
         return
-    first = keys[named].drop_duplicates(["d", "y", "n"]).reset_index().rename(columns={"index": "_first"})
-    later = np.flatnonzero(dup)
-    firsts = keys.iloc[later].merge(first, on=["d", "y", "n"], how="left")["_first"].to_numpy()
+    firsts = first[later]
     for r, f in zip(ind.iloc[later].itertuples(index=False), ind.iloc[firsts].itertuples(index=False)):
         label = f"「{_name(r.name)}」"
         out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),
@@ -775,13 +784,14 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
         return np.zeros(0, dtype=bool)
     d, y = _key_arrays(fin)
     key = pd.factorize(_row_codes(d, y))[0].astype(np.int64)
-    item = _per_distinct(_objects(fin["item"], n), lambda v: _clean_name(float("nan") if v is None else v))
-    parent = _per_distinct(_objects(fin["parent"], n), lambda v: "" if v is None else _clean_name(v))
-    split = _per_distinct(_objects(fin.get("split"), n), lambda v: "" if v is None else str(v))
-    codes, labels = pd.factorize(np.concatenate([item, parent]).astype(object))
-    item_c, parent_c = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    labels: dict[str, int] = {}  # cleaned labels of items and parents, one code space
+    item_c = _mapped_codes(_objects(fin["item"], n), lambda v: _clean_name(float("nan") if v is None else v), labels)
+    parent_c = _mapped_codes(_objects(fin["parent"], n), lambda v: "" if v is None else _clean_name(v), labels)
+    splits: dict[str, int] = {s: i for i, s in enumerate(SPLITS)}  # the splits first: codes 0, 1
+    split_c = _mapped_codes(_objects(fin.get("split"), n), lambda v: "" if v is None else str(v), splits)
     n_labels = len(labels) + 1
-    blank_parent = parent == ""
+    root_c, carry_c = labels.get(ROOT_ITEM, -1), labels.get(CARRYOVER_ITEM, -1)
+    blank_parent = parent_c == labels.get("", -1)
     tol = np.array([f.tolerance.money for f in fws])[fw_idx] - 1e-9
     suspect = np.zeros(key.max() + 1, dtype=bool)
     # a repeated item: the row-by-row check decides which row counts
@@ -796,9 +806,8 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
     p_row = first[where]
     kids = np.flatnonzero(has_parent)
     if len(kids):
-        is_root = labels[parent_c[kids]] == ROOT_ITEM
-        grp = np.where(is_root & np.isin(split[kids], SPLITS), split[kids], "detail")
-        grp_c = pd.factorize(grp)[0]
+        is_root = parent_c[kids] == root_c
+        grp_c = np.where(is_root & (split_c[kids] < len(SPLITS)), split_c[kids], len(SPLITS))  # else: detail
         gid = np.unique(parent_id[kids] * 8 + grp_c, return_inverse=True)[1]
         n_g = gid.max() + 1
         for c in _COL_ZH:
@@ -810,7 +819,7 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
             n_kids = np.bincount(p_row[kids], minlength=n)
             n_known = np.bincount(p_row[kids], weights=known, minlength=n)
             kid_sum = np.bincount(p_row[kids], weights=np.where(known, kv_own, 0.0), minlength=n)
-            filled = np.where(np.isnan(v) & (n_kids > 0) & (n_known == n_kids) & (item != ROOT_ITEM), kid_sum, v)
+            filled = np.where(np.isnan(v) & (n_kids > 0) & (n_known == n_kids) & (item_c != root_c), kid_sum, v)
             kv = filled[kids]
             known_parent = ~np.isnan(pv)
             suspect[key[kids][known_parent & np.isnan(kv)]] = True
@@ -824,8 +833,8 @@ def _finance_suspects(fin: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
             bad = ~np.isnan(p_of) & (compare_array(s, p_of, t_of) != 0)
             suspect[k_of[bad]] = True
     # funds balance: 年度资金总额's 全年预算数 against its 全年执行数 plus 年末结转结余
-    root = np.flatnonzero(item == ROOT_ITEM)
-    carry = np.flatnonzero(item == CARRYOVER_ITEM)
+    root = np.flatnonzero(item_c == root_c)
+    carry = np.flatnonzero(item_c == carry_c)
     if len(root) and len(carry):
         last_root = pd.Series(root, index=key[root]).groupby(level=0).last()
         last_carry = pd.Series(carry, index=key[carry]).groupby(level=0).last()

@@ -21,6 +21,8 @@ import pandas as pd
 
 from ._errors import DatasetError, Problem, ProblemCode
 from ._export import write_bytes_atomic, write_text_atomic
+from ._format import round_each
+from ._memory import release_memory
 from ._limits import (
     MAX_ABS_NUMBER, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, MAX_TABLE_BYTES, MAX_TABLE_UNCOMPRESSED, InputRefused, check_archive,
     check_regular_file, read_limited, scan_table_sheets,
@@ -608,9 +610,9 @@ class _TableReader:
                 frame[c.name] = pd.array(vals, dtype="Int64")
             else:  # money, count, number
                 vals = self.numbers(raws, out["source_row"], c)
-                if c.kind == "money":
-                    vals = [None if v is None else (round(v * f, 10) if f == f else None)
-                            for v, f in zip(vals, unit_factor)]
+                if c.kind == "money":  # in 万元, at most 10 decimals (Python's round, over the whole column)
+                    money = np.array([np.nan if v is None else v for v in vals], dtype=float)
+                    vals = round_each(money * np.asarray(unit_factor, dtype=float), 10)
                 frame[c.name] = pd.array(vals, dtype="Int64" if c.kind == "count" else "Float64")
                 frame[c.name + "_raw"] = pd.array(raws, dtype=STR)
         df = pd.DataFrame(frame)
@@ -981,6 +983,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Dataset:
         _check_keys(name, frames[name], TABLES[name], problems, depts)
     if problems:
         raise DatasetError(problems, label)
+    del readers, sources
+    release_memory(sum(len(df) for df in frames.values()))  # the parser's temporaries
     return Dataset(**frames, source=label, projects=projects)
 
 

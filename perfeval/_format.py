@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from perfeval._values import is_missing
@@ -111,6 +112,43 @@ def exact_sum(values: Iterable[Any], *, min_count: int = 1) -> float | None:
     places = max(decimals_of(v) for v in known if math.isfinite(v)) if all(map(math.isfinite, known)) else None
     total = math.fsum(known)
     return total if places is None else round(total, places) + 0.0
+
+
+_POW10 = np.array([float(10 ** i) for i in range(23)])  # exact doubles
+
+
+def round_each(x: np.ndarray, decimals: int | np.ndarray) -> np.ndarray:
+    """Python's ``round(v, d)`` of each value (numpy's rounding differs at halves); ``decimals`` one or per value.
+
+    Whole-array arithmetic where it is provably the same: ``v·10^d`` (one rounding) is
+    far enough from a half that the nearest integer ``k`` is the one Python finds, and
+    ``k / 10^d`` (exact operands, one correctly rounded division) is the double
+    nearest the decimal, which is what Python returns. Values near a half, huge
+    values and odd ``d`` go through Python's ``round``, once per distinct value.
+    """
+    x = np.asarray(x, dtype=float)
+    d = np.broadcast_to(np.asarray(decimals, dtype=np.int64), x.shape)
+    out = np.full(len(x), np.nan)
+    ok = ~np.isnan(x)
+    d_ok = (d >= 0) & (d < len(_POW10))
+    scale = _POW10[np.where(d_ok, d, 0)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * scale
+        low = np.floor(y)
+        frac = y - low
+        fast = ok & d_ok & (np.abs(y) < 2.0 ** 50) & (np.abs(frac - 0.5) > np.abs(y) * 4e-16 + 1e-9)
+        res = np.where(frac < 0.5, low, low + 1) / scale
+    out[fast] = np.where(res[fast] == 0, np.copysign(0.0, x[fast]), res[fast])
+    slow = ok & ~fast
+    if slow.any():
+        pairs = pd.MultiIndex.from_arrays([x[slow], d[slow]]) if np.ndim(decimals) else None
+        if pairs is None:
+            uniq, inv = np.unique(x[slow], return_inverse=True)
+            out[slow] = np.array([round(float(u), int(decimals)) for u in uniq], dtype=float)[inv]
+        else:
+            codes, uniq = pd.factorize(pairs)
+            out[slow] = np.array([round(float(u), int(p)) for u, p in uniq], dtype=float)[codes]
+    return out
 
 
 def round_kind(x: Any, kind: str) -> Any:

@@ -9,11 +9,16 @@ sum of its children) is used for composition; the frames say so in ``*_basis``.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from ._dataset import STR, Dataset
-from ._vocab import ROOT_ITEM, child_groups
+from ._memory import release_memory
+from ._format import round_each
+from ._vocab import ROOT_ITEM, SPLITS, child_groups
 
 MONEY = ("initial_budget", "adjusted_budget", "actual")
 
@@ -33,23 +38,146 @@ def _div(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a / b.where(b != 0)).astype("Float64")
 
 
-def _groups(df: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[tuple[str, int], dict[str, list]]]:
-    """``df``'s rows by (dept_id, year), sorted, each group a dict of column lists.
+def _finance_codes(fin: pd.DataFrame) -> SimpleNamespace:
+    """Integer codes of finance rows (keys known): the dept-year, the item, each row's parent row.
 
-    One pass over the columns instead of a DataFrame per group (what ``groupby``
-    iteration builds); NA keys are dropped as ``groupby`` drops them.
+    ``key`` orders as (dept_id, year) sorts; ``rid`` is unique per (key, item) unless an
+    item is given twice (``dup``); ``ppos`` is the row of the same dept-year whose item is
+    the row's parent (-1: none). Labels are hashed once here, every later step is numpy.
     """
-    cols = [c for c in columns if c in df.columns]
-    buckets: dict[tuple[str, int], dict[str, list]] = {}
-    for d, y, *vals in zip(df["dept_id"].tolist(), df["year"].tolist(), *(df[c].tolist() for c in cols)):
-        if pd.isna(d) or pd.isna(y):
-            continue
-        g = buckets.get((d, int(y)))
-        if g is None:
-            g = buckets[(d, int(y))] = {c: [] for c in cols}
-        for c, v in zip(cols, vals):
-            g[c].append(None if v is pd.NA else v)
-    return sorted(buckets.items(), key=lambda kv: kv[0])
+    n = len(fin)
+    dcode = pd.factorize(fin["dept_id"].to_numpy(dtype=object), sort=True)[0].astype(np.int64)
+    year = fin["year"].to_numpy(dtype=np.int64)
+    y0 = int(year.min()) if n else 0
+    span = int(year.max()) - y0 + 2 if n else 1  # one spare year: key - 1 never reaches another department
+    key = dcode * span + (year - y0)
+    icode, labels = pd.factorize(fin["item"].to_numpy(dtype=object, na_value=None))
+    pcode_raw, plabels = pd.factorize(fin["parent"].to_numpy(dtype=object, na_value=None))
+    where = {v: i for i, v in enumerate(labels.tolist())}
+    pmap = np.array([where.get(v, -1) for v in plabels.tolist()] + [-1], dtype=np.int64)
+    pcode = pmap[pcode_raw]  # -1 (NA) takes the last slot: no parent
+    n_labels = len(labels) + 1
+    rid = key * n_labels + icode
+    order = np.argsort(rid, kind="stable")
+    srid = rid[order]
+    dup = np.zeros(n, dtype=bool)
+    if n > 1:
+        same = srid[1:] == srid[:-1]
+        dup[order[1:][same]] = True
+        dup[order[:-1][same]] = True
+
+    def find(target: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(srid, target), max(n - 1, 0))
+        return np.where(valid & (srid[at] == target) if n else valid, order[at] if n else -1, -1)
+
+    ppos = find(key * n_labels + pcode, pcode >= 0)
+    root_code = where.get(ROOT_ITEM, -1)
+    return SimpleNamespace(key=key, icode=icode, labels=labels, rid=rid, n_labels=n_labels, dup=dup,
+                           ppos=ppos, find=find, root_code=root_code, na_item=icode < 0)
+
+
+_BASIS = np.array(["reported", "children", "unknown"], dtype=object)
+
+
+def _rollup_arrays(fin: pd.DataFrame, column: str, fc: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's rolled-up value of ``column`` and its basis code (0 reported, 1 children, 2 unknown), in row order.
+
+    A blank line takes the sum of its first complete group of children (:func:`child_groups`:
+    by nature, else by source, under 年度资金总额), recursively, as whole-array passes up the
+    tree. A dept-year with an item given twice, an unnamed item or a parent chain that loops
+    (or runs deeper than the recursion's limit) is rolled up line by line instead.
+    """
+    n = len(fin)
+    own = fin[column].to_numpy(dtype=float, na_value=np.nan)
+    val = own.copy()
+    basis = np.where(np.isnan(own), 2, 0).astype(np.int8)
+    ppos = fc.ppos
+    # keys the array passes do not cover
+    odd_row = fc.dup | fc.na_item
+    up = ppos.copy()
+    for _ in range(18):
+        up = np.where(up >= 0, ppos[np.maximum(up, 0)], -1)
+    odd_row |= up >= 0
+    slow = np.isin(fc.key, fc.key[odd_row]) if odd_row.any() else np.zeros(n, dtype=bool)
+    child = np.flatnonzero((ppos >= 0) & ~slow)
+    if np.isnan(own).any() and len(child):
+        parent_is_root = fc.icode[ppos[child]] == fc.root_code
+        split = fin["split"].to_numpy(dtype=object, na_value=None)[child] if "split" in fin.columns else \
+            np.full(len(child), None, dtype=object)
+        grp = np.full(len(child), len(SPLITS), dtype=np.int64)  # detail: after the splits
+        for k, s in enumerate(SPLITS):
+            grp[parent_is_root & (split == s)] = k
+        n_grp = len(SPLITS) + 1
+        gid = ppos[child] * n_grp + grp
+        n_kids = np.bincount(gid, minlength=n * n_grp).reshape(n, n_grp)
+        has_kids = n_kids > 0
+        # a line is decided after all its children (as the recursion does): level by level from the leaves
+        height = np.zeros(n, dtype=np.int64)
+        for _ in range(20):
+            h = height.copy()
+            np.maximum.at(h, ppos[child], height[child] + 1)
+            if np.array_equal(h, height):
+                break
+            height = h
+        for level in range(1, int(height.max()) + 1):
+            todo = np.flatnonzero((height == level) & np.isnan(val))
+            if not len(todo):
+                continue
+            kv = val[child]
+            known = ~np.isnan(kv)
+            n_known = np.bincount(gid, weights=known, minlength=n * n_grp).reshape(n, n_grp)
+            complete = has_kids[todo] & (n_known[todo] == n_kids[todo])
+            todo, complete = todo[complete.any(axis=1)], complete[complete.any(axis=1)]
+            if not len(todo):
+                continue
+            total = np.bincount(gid, weights=np.where(known, kv, 0.0), minlength=n * n_grp).reshape(n, n_grp)
+            val[todo] = round_each(total[todo, complete.argmax(axis=1)], 10)
+            basis[todo] = 1
+    if slow.any():
+        _rollup_rows(fin, column, np.flatnonzero(slow), fc.key, val, basis)
+    return val, basis
+
+
+def _rollup_rows(fin: pd.DataFrame, column: str, rows: np.ndarray, key: np.ndarray,
+                 val: np.ndarray, basis: np.ndarray) -> None:
+    """:func:`_rollup_arrays` line by line for the given rows (their whole dept-years): recursion with a memo."""
+    sub = fin.iloc[rows]
+    cols = {c: sub[c].to_numpy(dtype=object, na_value=None) if c in sub.columns else np.full(len(rows), None, dtype=object)
+            for c in ("item", "parent", "split", column)}
+    k = key[rows]
+    order = np.argsort(k, kind="stable")
+    bounds = np.flatnonzero(np.diff(k[order])) + 1
+    for grp in np.split(order, bounds):
+        items, parents = cols["item"][grp].tolist(), cols["parent"][grp].tolist()
+        splits, values = cols["split"][grp].tolist(), cols[column][grp].tolist()
+        vals = dict(zip(items, values))
+        kids: dict[str, dict[str, str]] = {}
+        for item, parent, split in zip(items, parents, splits):
+            if isinstance(parent, str):
+                kids.setdefault(parent, {})[item] = split if isinstance(split, str) else ""
+        children = {p: list(child_groups(p, kd).values()) for p, kd in kids.items()}
+        memo: dict[str, tuple[float | None, int]] = {}
+
+        def value(item: str, depth: int = 0) -> tuple[float | None, int]:
+            if item in memo:
+                return memo[item]
+            v = vals.get(item)
+            if v is not None and not pd.isna(v):
+                res: tuple[float | None, int] = (float(v), 0)
+            else:
+                res = (None, 2)
+                for group in children.get(item, []) if depth < 20 else []:
+                    parts = [value(c, depth + 1)[0] for c in group]
+                    if all(p is not None for p in parts):
+                        res = (round(sum(parts), 10), 1)  # type: ignore[arg-type]
+                        break
+            memo[item] = res
+            return res
+
+        for j, item in zip(rows[grp].tolist(), items):
+            v, b = value(item)
+            val[j] = np.nan if v is None else v
+            basis[j] = b
 
 
 def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
@@ -71,50 +199,17 @@ def rolled_up(ds: Dataset, column: str = "actual") -> pd.DataFrame:
     """
     fin = ds.finance
     fin = fin[fin["dept_id"].notna() & fin["year"].notna()]
-    # the whole frame at once where every line is reported; a department-year with a blank
-    # line (or an item given twice) is rolled up line by line below
-    own = fin[column].astype("Float64")
-    keyed = fin[["dept_id", "year", "item"]]
-    slow_key = (own.isna() | keyed.duplicated(keep=False)).groupby(
-        [fin["dept_id"], fin["year"]], sort=False).transform("any").astype(bool)
-    fast = pd.DataFrame({"dept_id": fin["dept_id"], "year": fin["year"], "item": fin["item"],
-                         "parent": fin["parent"], "value": own, "basis": "reported"})[~slow_key.to_numpy()]
-    out: list[dict] = []
-    for (dept, year), g in _groups(fin[slow_key.to_numpy()], ("item", "parent", "split", column)):
-        vals = dict(zip(g["item"], g[column]))
-        kids: dict[str, dict[str, str]] = {}
-        splits = g["split"] if "split" in g else [""] * len(g["item"])
-        for item, parent, split in zip(g["item"], g["parent"], splits):
-            if isinstance(parent, str):
-                kids.setdefault(parent, {})[item] = split if isinstance(split, str) else ""
-        # 年度资金总额's sources and natures are two splits of one whole: one group at a time
-        children = {p: list(child_groups(p, k).values()) for p, k in kids.items()}
-        memo: dict[str, tuple[float | None, str]] = {}
-
-        def value(item: str, depth: int = 0) -> tuple[float | None, str]:
-            if item in memo:
-                return memo[item]
-            v = vals.get(item)
-            if v is not None and not pd.isna(v):
-                res: tuple[float | None, str] = (float(v), "reported")
-            else:
-                res = (None, "unknown")
-                for group in children.get(item, []) if depth < 20 else []:
-                    parts = [value(c, depth + 1)[0] for c in group]
-                    if all(p is not None for p in parts):
-                        res = (round(sum(parts), 10), "children")  # type: ignore[arg-type]
-                        break
-            memo[item] = res
-            return res
-
-        for item, parent in zip(g["item"], g["parent"]):
-            v, basis = value(item)
-            out.append({"dept_id": dept, "year": year, "item": item, "parent": parent, "value": v, "basis": basis})
-    df = pd.DataFrame(out, columns=["dept_id", "year", "item", "parent", "value", "basis"])
-    if len(fast):
-        df = pd.concat([fast.astype({"value": "Float64"}), df.astype({"value": "Float64"})], ignore_index=True)
-        df = df.sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
-    return df.astype({"dept_id": STR, "year": "Int64", "item": STR, "parent": STR, "value": "Float64", "basis": STR})
+    fc = _finance_codes(fin)
+    val, basis = _rollup_arrays(fin, column, fc)
+    order = np.argsort(fc.key, kind="stable")
+    return pd.DataFrame({
+        "dept_id": pd.array(fin["dept_id"].to_numpy(dtype=object)[order], dtype=STR),
+        "year": pd.array(fin["year"].to_numpy(dtype=np.int64)[order], dtype="Int64"),
+        "item": pd.array(fin["item"].to_numpy(dtype=object, na_value=None)[order], dtype=STR),
+        "parent": pd.array(fin["parent"].to_numpy(dtype=object, na_value=None)[order], dtype=STR),
+        "value": pd.array(val[order], dtype="Float64"),
+        "basis": pd.array(_BASIS[basis[order]], dtype=STR),
+    })
 
 
 def item_metrics(ds: Dataset) -> pd.DataFrame:
@@ -135,21 +230,23 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
     >>> round(float(m.loc[("hyx-wxb", 2021, "基本支出"), "yoy_change"]), 4)
     25.3576
     """
-    fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]].copy()
-    roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
+    fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]]
     keys = fin[["dept_id", "year", "item"]]
     if len(fin) and not keys.isna().any(axis=None) and not keys.duplicated().any():
-        df = _lookups(fin, roll)  # the merges below, as integer-code lookups (one row per key)
-    else:
-        prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
-        prior = prior.assign(year=prior["year"] + 1)
-        df = fin.merge(prior, on=["dept_id", "year", "item"], how="left")
-        df = df.merge(roll, on=["dept_id", "year", "item"], how="left")
-        parent_vals = roll.rename(columns={"item": "parent", "actual_rollup": "parent_actual"})
-        df = df.merge(parent_vals, on=["dept_id", "year", "parent"], how="left")
-        totals = roll[roll["item"] == ROOT_ITEM][["dept_id", "year", "actual_rollup"]].rename(
-            columns={"actual_rollup": "total_actual"})
-        df = df.merge(totals, on=["dept_id", "year"], how="left")
+        out = _item_metrics_by_codes(fin)
+        release_memory(len(out))
+        return out
+    fin = fin.copy()
+    roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
+    prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
+    prior = prior.assign(year=prior["year"] + 1)
+    df = fin.merge(prior, on=["dept_id", "year", "item"], how="left")
+    df = df.merge(roll, on=["dept_id", "year", "item"], how="left")
+    parent_vals = roll.rename(columns={"item": "parent", "actual_rollup": "parent_actual"})
+    df = df.merge(parent_vals, on=["dept_id", "year", "parent"], how="left")
+    totals = roll[roll["item"] == ROOT_ITEM][["dept_id", "year", "actual_rollup"]].rename(
+        columns={"actual_rollup": "total_actual"})
+    df = df.merge(totals, on=["dept_id", "year"], how="left")
     df = df.assign(
         execution_rate=_div(df["actual"], df["adjusted_budget"]),
         execution_rate_initial=_div(df["actual"], df["initial_budget"]),
@@ -160,38 +257,46 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
         share_of_parent=_div(df["actual_rollup"], df["parent_actual"]),
         share_of_total=_div(df["actual_rollup"], df["total_actual"]),
     )
-    cols = ["dept_id", "year", "item", "parent", "split", *MONEY, "execution_rate", "execution_rate_initial",
-            "adjustment_rate", "carryover", "prior_actual", "yoy_change", "yoy_rate", "actual_rollup",
-            "share_of_parent", "share_of_total"]
-    return df[cols].sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
+    return df[_ITEM_COLUMNS].sort_values(["dept_id", "year"], kind="stable", ignore_index=True)
 
 
-def _lookups(fin: pd.DataFrame, roll: pd.DataFrame) -> pd.DataFrame:
-    """``fin`` with ``prior_actual, actual_rollup, parent_actual, total_actual`` looked up by key codes.
+_ITEM_COLUMNS = ["dept_id", "year", "item", "parent", "split", *MONEY, "execution_rate", "execution_rate_initial",
+                 "adjustment_rate", "carryover", "prior_actual", "yoy_change", "yoy_rate", "actual_rollup",
+                 "share_of_parent", "share_of_total"]
 
-    The same as left merges on (dept_id, year, item) when those keys are unique and
-    known, without hashing the label strings once per merge.
-    """
-    from ._scoring import _key_arrays, _match
 
-    d, y = _key_arrays(fin)
-    item = fin["item"].to_numpy(dtype=object)
-    parent = fin["parent"].to_numpy(dtype=object, na_value=None)
-    actual = fin["actual"].to_numpy(dtype=float, na_value=np.nan)
-    rd, ry = _key_arrays(roll)
-    r_item = roll["item"].to_numpy(dtype=object)
-    r_val = roll["actual_rollup"].to_numpy(dtype=float, na_value=np.nan)
+def _ratio(a: np.ndarray, b: np.ndarray) -> Any:
+    """:func:`_div` over float arrays (NaN = blank): ``a / b``, blank where either is blank or ``b`` is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.array(np.where(b != 0, a / b, np.nan), dtype="Float64")
 
-    def take(values: np.ndarray, pos: np.ndarray) -> pd.arrays.FloatingArray:
-        return pd.array(np.where(pos >= 0, values[np.maximum(pos, 0)], np.nan), dtype="Float64")
 
-    root = r_item == ROOT_ITEM
-    return fin.assign(
-        prior_actual=take(actual, _match([d, y, item], [d, y + 1, item])),
-        actual_rollup=take(r_val, _match([d, y, item], [rd, ry, r_item])),
-        parent_actual=take(r_val, _match([d, y, parent], [rd, ry, r_item])),
-        total_actual=take(r_val[root], _match([d, y], [rd[root], ry[root]])),
-    )
+def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame:
+    """:func:`item_metrics` when (dept_id, year, item) is known and unique: lookups by integer codes, not merges."""
+    fc = _finance_codes(fin)
+    roll, _ = _rollup_arrays(fin, "actual", fc)
+    ini, adj, act = (fin[c].to_numpy(dtype=float, na_value=np.nan) for c in MONEY)
+
+    def take(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        return np.where(pos >= 0, values[np.maximum(pos, 0)], np.nan)
+
+    prior = take(act, fc.find(fc.rid - fc.n_labels, np.ones(len(fin), dtype=bool)))
+    parent_actual = take(roll, fc.ppos)
+    total_actual = take(roll, fc.find(fc.key * fc.n_labels + fc.root_code, np.full(len(fin), fc.root_code >= 0)))
+    order = np.argsort(fc.key, kind="stable")
+    out = fin.iloc[order].reset_index(drop=True)
+
+    def col(values: np.ndarray) -> Any:
+        return pd.array(values[order], dtype="Float64")
+
+    with np.errstate(invalid="ignore"):
+        return out.assign(
+            execution_rate=_ratio(act, adj)[order], execution_rate_initial=_ratio(act, ini)[order],
+            adjustment_rate=_ratio(adj - ini, ini)[order], carryover=col(np.round(adj - act, 10)),
+            prior_actual=col(prior), yoy_change=col(np.round(act - prior, 10)), yoy_rate=_ratio(act - prior, prior)[order],
+            actual_rollup=col(roll), share_of_parent=_ratio(roll, parent_actual)[order],
+            share_of_total=_ratio(roll, total_actual)[order],
+        )[_ITEM_COLUMNS]
 
 
 def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:
@@ -301,7 +406,10 @@ def _metrics_from_items(ds: Dataset, im: pd.DataFrame) -> pd.DataFrame:
     depts = ds.departments[["dept_id", "name", "is_example"]]
     df = df.merge(depts, on="dept_id", how="left")
     df["is_example"] = df["is_example"].fillna(False).astype(bool)
-    return df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
+    out = df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
+    del df
+    release_memory(len(im))
+    return out
 
 
 __all__ = ["metrics", "item_metrics", "yoy", "yoy_from_items", "composition", "rolled_up", "METRIC_COLUMNS"]

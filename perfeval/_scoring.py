@@ -8,6 +8,7 @@ Every threshold ("target met", tiers, grades) is compared with the one rule of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from perfeval._framework import (  # re-exported: perfeval._scoring was their ho
     load_framework,
 )
 from perfeval._format import exact_sum
+from perfeval._format import round_each as _round_each
+from perfeval._memory import release_memory
 from perfeval._values import UNIT_FACTORS, as_float, at_least, at_most, compare, compare_array, convert_unit, is_missing
 from perfeval._vocab import CARRYOVER_ITEM, ROOT_ITEM, norm_label
 
@@ -441,14 +444,15 @@ def _per_distinct(values: np.ndarray, fn: Any) -> np.ndarray:
     return mapped[codes]
 
 
-def _round_each(x: np.ndarray, decimals: int) -> np.ndarray:
-    """Python's ``round(v, decimals)`` of each value (numpy's rounding differs at halves), once per distinct."""
-    out = np.full(len(x), np.nan)
-    ok = ~np.isnan(x)
-    if ok.any():
-        uniq, inv = np.unique(x[ok], return_inverse=True)
-        out[ok] = np.array([round(float(u), decimals) for u in uniq], dtype=float)[inv]
-    return out
+def _mapped_codes(values: np.ndarray, fn: Any, table: dict[Any, int]) -> np.ndarray:
+    """Integer codes of ``fn(value)`` for each value (missing → ``fn(None)``), ``fn`` once per distinct value.
+
+    ``table`` maps each result to its code and grows as new results appear, so columns
+    coded with one table share codes (a parent's code is its item's code).
+    """
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    mapped = np.array([table.setdefault(fn(u), len(table)) for u in [*uniq.tolist(), None]], dtype=np.int64)
+    return mapped[codes]
 
 
 def _fmt_each(x: np.ndarray, decimals: int = 2) -> np.ndarray:
@@ -473,31 +477,20 @@ def _decimals_each(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exact_group_sums(keys: pd.DataFrame, values: np.ndarray, *, min_count: int = 1
-                      ) -> tuple[pd.DataFrame, str]:
-    """:func:`exact_sum` per group of ``keys`` rows: the sum rounded at the inputs' precision.
+def _exact_code_sums(codes: np.ndarray, n_groups: int, values: np.ndarray, *, min_count: int = 1
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`exact_sum` per group code (0 … ``n_groups`` − 1): the sum rounded at the inputs' precision.
 
-    Returns the grouped frame (one row per group, in first-appearance order) with a
-    ``_sum`` column (NaN where fewer than ``min_count`` values are known) and ``_n``.
+    Returns the sums (NaN where fewer than ``min_count`` values are known) and the counts of known values.
     """
-    cols = list(keys.columns)
-    codes = _row_codes(*(keys[c].to_numpy(dtype=object if keys[c].dtype != np.int64 else np.int64) for c in cols))
-    g, uniq = pd.factorize(codes)  # groups in order of first appearance
-    n_g = len(uniq)
-    first = np.full(n_g, len(g), dtype=np.int64)
-    np.minimum.at(first, g, np.arange(len(g)))
     known = ~np.isnan(values)
-    total = np.bincount(g, weights=np.where(known, values, 0.0), minlength=n_g)
-    count = np.bincount(g, weights=known, minlength=n_g).astype(np.int64)
-    places = np.full(n_g, -1, dtype=np.int64)
-    np.maximum.at(places, g, _decimals_each(values))
-    rounded = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
-                       dtype=float)
+    total = np.bincount(codes, weights=np.where(known, values, 0.0), minlength=n_groups)
+    count = np.bincount(codes, weights=known, minlength=n_groups).astype(np.int64)
+    places = np.full(n_groups, -1, dtype=np.int64)
+    np.maximum.at(places, codes, _decimals_each(values))
+    rounded = np.where(places >= 0, _round_each(total, np.maximum(places, 0)) + 0.0, total)
     rounded[count < max(min_count, 0)] = np.nan
-    out = keys.iloc[first].reset_index(drop=True)
-    out["_sum"] = rounded
-    out["_n"] = count
-    return out, "_sum"
+    return rounded, count
 
 
 def _exact_row_sums(*cols: np.ndarray, min_count: int = 1) -> np.ndarray:
@@ -507,8 +500,7 @@ def _exact_row_sums(*cols: np.ndarray, min_count: int = 1) -> np.ndarray:
     n = known.sum(axis=0)
     total = np.where(known, stack, 0.0).sum(axis=0)
     places = np.vstack([_decimals_each(c) for c in cols]).max(axis=0)
-    out = np.array([round(v, int(p)) + 0.0 if p >= 0 else v for v, p in zip(total.tolist(), places.tolist())],
-                   dtype=float)
+    out = np.where(places >= 0, _round_each(total, np.maximum(places, 0)) + 0.0, total)
     out[n < max(min_count, 1)] = np.nan if min_count > 0 else 0.0
     return out
 
@@ -520,11 +512,13 @@ def _framework_index(ds: Any, dept: np.ndarray, year: np.ndarray, per_key: dict[
     slot: dict[int, int] = {id(default_fw): 0}
     key_slot: dict[tuple[str, int], int] = {}
     for k, fw in per_key.items():
+        if fw is default_fw:
+            continue  # slot 0, as every key not listed
         if id(fw) not in slot:
             slot[id(fw)] = len(fws)
             fws.append(fw)
         key_slot[k] = slot[id(fw)]
-    if len(fws) == 1:
+    if not key_slot:
         return np.zeros(len(dept), dtype=np.int64), fws
     kd = np.array([k[0] for k in key_slot], dtype=object)
     ky = np.array([k[1] for k in key_slot], dtype=np.int64)
@@ -566,7 +560,6 @@ def _match(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
 
 def _only_keys(ds: Any, name: str, dept: np.ndarray, year: np.ndarray) -> Any:
     """A stand-in for ``ds`` whose frame ``name`` keeps only the rows of the given department-years."""
-    from types import SimpleNamespace
 
     df = _frame(ds, name)
     if df.empty:
@@ -614,7 +607,7 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                 _objects(get("direction"), n).tolist(), t_kind.tolist(), _objects(get("target_op"), n).tolist())]
         rule = np.array([str(r) if r is not None else i for r, i in zip(rule_given.tolist(), inferred)], dtype=object)
     else:
-        rule = rule_given.astype(str).astype(object)
+        rule = _per_distinct(rule_given, str)  # one str object per distinct rule, not one per row
 
     score = np.full(n, np.nan)
     ratio = np.full(n, np.nan)
@@ -652,7 +645,7 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                                      t_unit, a_unit, vague, score, ratio, basis, shortfall, over)
 
     if slow.any():  # the per-row reference for the rare kinds
-        finance = _finance_lookup(_only_keys(ds, "finance", dept[slow], year[slow]))
+        finance = _finance_lookup(_only_keys(_budget_lines(ds, name[slow]), "finance", dept[slow], year[slow]))
         staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
         sub = ind.iloc[np.flatnonzero(slow)].copy()
         sub["rule"] = rule[slow]
@@ -701,11 +694,24 @@ def _tuples(df: pd.DataFrame) -> Any:
     return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
 
 
+def _budget_lines(ds: Any, names: np.ndarray) -> Any:
+    """A stand-in for ``ds`` with only the finance lines that :func:`_budget_item` can pick for
+    indicators of these names (a label within a name, or 年度资金总额), and the total for metric rules."""
+    fin = _frame(ds, "finance")
+    if not fin.empty:
+        wanted = {_clean_name(float("nan") if v is None else v) for v in pd.unique(names)}
+        label = _per_distinct(_objects(fin["item"], len(fin)), _clean_name)
+        pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
+            bool(k) and k != CARRYOVER_ITEM and any(k in n for n in wanted))).astype(bool)
+        fin = fin[pick]
+    return SimpleNamespace(finance=fin)
+
+
 def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarray, year: np.ndarray,
                        name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
                        basis: np.ndarray, shortfall: np.ndarray) -> None:
     """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
-    finance = _finance_lookup(_only_keys(ds, "finance", dept[rows], year[rows]))
+    finance = _finance_lookup(_only_keys(_budget_lines(ds, name[rows]), "finance", dept[rows], year[rows]))
     memo: dict[tuple[object, tuple[str, ...]], str] = {}
     items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     for j, i in enumerate(rows.tolist()):
@@ -753,53 +759,75 @@ def _float_array(values: np.ndarray) -> Any:
     return pd.array(values, dtype="Float64")
 
 
+def _pair_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """Codes of the distinct (left, right) pairs of two aligned object columns, and the pairs (missing: ``None``).
+
+    Each column is hashed once; the pairs are integer codes (no tuples per row).
+    """
+    lc, lu = pd.factorize(pd.Series(left, dtype=object), use_na_sentinel=True)
+    rc, ru = pd.factorize(pd.Series(right, dtype=object), use_na_sentinel=True)
+    codes, uniq = pd.factorize(lc.astype(np.int64) * (len(ru) + 1) + rc)
+    lu_, ru_ = [*lu.tolist(), None], [*ru.tolist(), None]
+    return codes, [(lu_[u // (len(ru) + 1)], ru_[u % (len(ru) + 1)]) for u in uniq.tolist()]
+
+
 def _score_qualitative(rows: np.ndarray, fw: Framework, weight: np.ndarray, reported: np.ndarray,
                        t_raw: np.ndarray, a_raw: np.ndarray, score: np.ndarray, basis: np.ndarray,
                        shortfall: np.ndarray, band_out: np.ndarray) -> None:
     """Qualitative rows: the band of each distinct (achieved, target) text, then the band range per row."""
-    pairs = pd.MultiIndex.from_arrays([a_raw[rows], t_raw[rows]])
-    codes, uniq = pd.factorize(pairs)
+    codes, uniq = _pair_codes(a_raw[rows], t_raw[rows])
     top_band = max(fw.qualitative, key=lambda b: b.high) if fw.qualitative else None
-    found: list[tuple[Band | None, str]] = []
+    bands_of: list[Band | None] = []
+    why_of: list[str] = []
     for a, t in uniq:
         match = fw.match_band(a)
         b = match.band if match else None
         why = f"完成值中{match.describe()}" if match else ""
         if b is None and a and _clean_name(a) == _clean_name(t) and fw.qualitative:
             b, why = top_band, "完成值与指标值相同"
-        found.append((b, why))
-    bands = [found[c][0] for c in codes.tolist()]
-    whys = [found[c][1] for c in codes.tolist()]
+        bands_of.append(b)
+        why_of.append(why)
     top = max((b.high for b in fw.qualitative), default=0.0)
     w = weight[rows]
     rep = reported[rows]
-    low = np.array([np.nan if b is None else b.low for b in bands]) * w
-    high = np.array([np.nan if b is None else b.high for b in bands]) * w
-    lo_txt, hi_txt, rep_txt = _fmt_each(low), _fmt_each(high), _fmt_each(rep)
+    has_band = np.array([b is not None for b in bands_of], dtype=bool)[codes]
+    low = np.array([np.nan if b is None else b.low for b in bands_of], dtype=float)[codes] * w
+    high = np.array([np.nan if b is None else b.high for b in bands_of], dtype=float)[codes] * w
+    name = np.array([None if b is None else b.name for b in bands_of] + [None], dtype=object)[codes]
+    why = np.array(why_of + [""], dtype=object)[codes]
+    short = np.array([b is not None and b.high < top for b in bands_of] + [False], dtype=bool)[codes]
     tol = fw.tolerance.score
     inside = (compare_array(rep, low, tol) >= 0) & (compare_array(rep, high, tol) <= 0)
     clipped = _round_each(np.minimum(np.maximum(rep, low), high), fw.score_decimals)
-    for j, i in enumerate(rows.tolist()):
-        b = bands[j]
-        band_out[i] = b.name if b else None
-        if b is None:
-            score[i] = rep[j]
-            basis[i] = f"定性指标：完成值「{a_raw[i] or '空'}」不对应任何等级，保留填报得分"
-            continue
-        shortfall[i] = b.high < top
-        why = whys[j]
-        if np.isnan(w[j]):
-            basis[i] = f"定性指标（{why}，等级「{b.name}」）：分值缺失，无法复核"
-            continue
-        rng = f"{lo_txt[j]}–{hi_txt[j]}分"
-        if np.isnan(rep[j]):
-            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，未填得分，不予复核"
-        elif inside[j]:
-            score[i] = rep[j]
-            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，填报得分在区间内，保留"
-        else:
-            score[i] = clipped[j]
-            basis[i] = f"定性指标：{why}，等级「{b.name}」对应 {rng}，填报得分{rep_txt[j]}超出区间，取最近端点"
+    band_out[rows] = name
+    shortfall[rows[has_band]] = short[has_band]
+    no_w, no_rep = np.isnan(w), np.isnan(rep)
+    scored = has_band & ~no_w
+    lo_txt, hi_txt, rep_txt = (np.full(len(rows), "", dtype=object) for _ in range(3))
+    lo_txt[scored], hi_txt[scored] = _fmt_each(low[scored]), _fmt_each(high[scored])
+    out_rep = scored & ~no_rep & ~inside
+    rep_txt[out_rep] = _fmt_each(rep[out_rep])
+    out = np.empty(len(rows), dtype=object)
+
+    texts: dict[str, str] = {}  # one object per distinct text (a province repeats most of them)
+
+    def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            out[idx] = [texts.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
+
+    fill(~has_band, lambda a_: f"定性指标：完成值「{a_ or '空'}」不对应任何等级，保留填报得分", a_raw[rows])
+    fill(has_band & no_w, lambda y, n: f"定性指标（{y}，等级「{n}」）：分值缺失，无法复核", why, name)
+    fill(scored & no_rep, lambda y, n, lo, hi: f"定性指标：{y}，等级「{n}」对应 {lo}–{hi}分，未填得分，不予复核",
+         why, name, lo_txt, hi_txt)
+    fill(scored & ~no_rep & inside, lambda y, n, lo, hi: (
+        f"定性指标：{y}，等级「{n}」对应 {lo}–{hi}分，填报得分在区间内，保留"), why, name, lo_txt, hi_txt)
+    fill(out_rep, lambda y, n, lo, hi, r: (
+        f"定性指标：{y}，等级「{n}」对应 {lo}–{hi}分，填报得分{r}超出区间，取最近端点"), why, name, lo_txt, hi_txt, rep_txt)
+    basis[rows] = out
+    keep = ~has_band | (scored & ~no_rep & inside)
+    score[rows[keep]] = rep[keep]
+    score[rows[out_rep]] = clipped[out_rep]
 
 
 def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarray, weight_all: np.ndarray,
@@ -816,13 +844,12 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     a_qual = ~no_target & (a_kind[rows] == "qualitative")
     no_actual = ~no_target & ~a_qual & np.isnan(a)
     # unit conversion, decided once per distinct (achieved unit, target unit)
-    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([pd.Series(au, dtype=object).fillna("\0"),
-                                                                pd.Series(tu, dtype=object).fillna("\0")]))
+    pair_codes, pairs = _pair_codes(au, tu)
     conv = np.array(a, dtype=float)
     bad_unit = np.zeros(len(rows), dtype=bool)
     for c, (pa, pt) in enumerate(pairs):  # convert_unit's rule, once per pair
-        u = "" if pa == "\0" else str(pa).strip()
-        v = "" if pt == "\0" else str(pt).strip()
+        u = "" if pa is None else str(pa).strip()
+        v = "" if pt is None else str(pt).strip()
         if u == v or not u or not v:
             continue
         m = pair_codes == c
@@ -846,37 +873,48 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     sc = np.where(loss == 0, w, _round_each(w * (1 - loss), fw.score_decimals))
     over_row = ~le & ~np.isnan(rat) & (compare_array(rat, fw.over_achievement) >= 0)
 
-    # the basis text, case by case, concatenated over whole object arrays
-    w_txt = _fmt_each(w)
-    a4, c4, t4, abs_t4 = _fmt_each(a, 4), _fmt_each(conv, 4), _fmt_each(t, 4), _fmt_each(np.abs(t), 4)
-    tr, ar = t_raw[rows], a_raw[rows]
-    tr_or = np.where(tr == "", "空", tr)
-    ar_or = np.where(ar == "", "空", ar)
+    # the basis text, case by case: one f-string per row, numbers formatted once per distinct value
     out = np.empty(len(rows), dtype=object)
-    m = no_target
-    out[m] = "指标值「" + tr_or[m] + "」不是数值，无法按「" + rule[m] + "」复核"
-    m = a_qual
-    out[m] = "完成值「" + ar[m] + "」为定性描述，指标值「" + tr[m] + "」为定量，无法复核"
-    m = no_actual
-    out[m] = "完成值「" + ar_or[m] + "」缺失或无法解析，无法复核"
-    m = bad_unit
-    out[m] = ("完成值单位「" + np.array([str(u) for u in au[m]], dtype=object) + "」与指标值单位「"
-              + np.array([str(u) for u in tu[m]], dtype=object) + "」不一致，无法复核")
+    tr, ar, rl = t_raw[rows], a_raw[rows], rule
     vague = vague_all[rows]
-    au_txt = np.array(["" if u is None else u for u in au.tolist()], dtype=object)
-    a_txt = "完成值「" + ar + "」" + np.where(vague, "按界值" + a4 + au_txt + "计（表述不确切）", "")
-    head = a_txt + np.where(le, "超过", "未达到") + "指标值「" + tr + "」"
-    full = ok & (loss == 0)
-    out[full] = a_txt[full] + np.where(le[full], "不超过", "达到") + "指标值「" + tr[full] + "」，得满分" + w_txt[full]
+
+    texts: dict[str, str] = {}  # one object per distinct text (a province repeats most of them)
+
+    def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            out[idx] = [texts.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
+
+    def formatted(mask: np.ndarray, x: np.ndarray, decimals: int = 2) -> np.ndarray:
+        txt = np.full(len(rows), "", dtype=object)
+        txt[mask] = _fmt_each(x[mask], decimals)
+        return txt
+
+    fill(no_target, lambda r, t_: f"指标值「{t_ or '空'}」不是数值，无法按「{r}」复核", rl, tr)
+    fill(a_qual, lambda a_, t_: f"完成值「{a_}」为定性描述，指标值「{t_}」为定量，无法复核", ar, tr)
+    fill(no_actual, lambda a_: f"完成值「{a_ or '空'}」缺失或无法解析，无法复核", ar)
+    fill(bad_unit, lambda u, v: f"完成值单位「{u}」与指标值单位「{v}」不一致，无法复核", au, tu)
     part = ok & (loss != 0)
-    m = part & (t == 0)
-    out[m] = head[m] + "（指标值为0），得0分"
-    m = part & (t != 0) & le
-    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + c4[m] + "−" + t4[m] + ")/" + abs_t4[m] + ")，最低0分"
-    m = part & (t > 0) & ~le
-    out[m] = head[m] + "：" + w_txt[m] + " × " + c4[m] + "/" + t4[m]
-    m = part & (t < 0) & ~le
-    out[m] = head[m] + "：" + w_txt[m] + " × (1 − (" + t4[m] + "−" + c4[m] + ")/" + abs_t4[m] + ")，最低0分"
+    w_txt = formatted(ok, w)
+    a4 = formatted(ok & vague, a, 4)
+    c4, t4, abs_t4 = formatted(part, conv, 4), formatted(part, t, 4), formatted(part, np.abs(t), 4)
+    a_txt = np.full(len(rows), "", dtype=object)
+    fill_rows = np.flatnonzero(ok)
+    a_txt[fill_rows] = [texts.setdefault(s, s) for s in map(
+        lambda a_, x, u, v: f"完成值「{a_}」按界值{x}{u or ''}计（表述不确切）" if v else f"完成值「{a_}」",
+        ar[fill_rows].tolist(), a4[fill_rows].tolist(), au[fill_rows].tolist(), vague[fill_rows].tolist())]
+    fill(ok & (loss == 0), lambda h, l_, t_, w_: f"{h}{'不超过' if l_ else '达到'}指标值「{t_}」，得满分{w_}",
+         a_txt, le, tr, w_txt)
+    head = np.full(len(rows), "", dtype=object)
+    hr = np.flatnonzero(part)
+    head[hr] = [texts.setdefault(s, s) for s in map(lambda h, l_, t_: f"{h}{'超过' if l_ else '未达到'}指标值「{t_}」",
+                                                    a_txt[hr].tolist(), le[hr].tolist(), tr[hr].tolist())]
+    fill(part & (t == 0), lambda h: f"{h}（指标值为0），得0分", head)
+    fill(part & (t != 0) & le, lambda h, w_, c_, t_, m_: f"{h}：{w_} × (1 − ({c_}−{t_})/{m_})，最低0分",
+         head, w_txt, c4, t4, abs_t4)
+    fill(part & (t > 0) & ~le, lambda h, w_, c_, t_: f"{h}：{w_} × {c_}/{t_}", head, w_txt, c4, t4)
+    fill(part & (t < 0) & ~le, lambda h, w_, c_, t_, m_: f"{h}：{w_} × (1 − ({t_}−{c_})/{m_})，最低0分",
+         head, w_txt, c4, t4, abs_t4)
     basis[rows] = out
     okr = rows[ok]
     ratio[okr] = rat[ok]
@@ -887,84 +925,118 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
 
 def _dept_year_frame(ds: Any) -> pd.DataFrame:
     """Every department-year of ``ds`` (evaluations ∪ indicators), sorted as :func:`_dept_years` sorts."""
-    parts = []
+    ds_, ys_ = [], []
     for name in ("evaluations", "indicators"):
         df = _frame(ds, name)
         if not df.empty:
             d, y = _key_arrays(df)
-            parts.append(pd.DataFrame({"dept_id": d, "year": y}))
-    if not parts:
+            ds_.append(d)
+            ys_.append(y)
+    if not ds_:
         return pd.DataFrame({"dept_id": pd.Series([], dtype=object), "year": pd.Series([], dtype=np.int64)})
-    keys = pd.concat(parts, ignore_index=True).drop_duplicates()
-    order = sorted(zip(keys["dept_id"].tolist(), keys["year"].tolist()))
-    return pd.DataFrame({"dept_id": np.array([k[0] for k in order], dtype=object),
-                         "year": np.array([k[1] for k in order], dtype=np.int64)})
+    year = np.concatenate(ys_)
+    dcode, depts = pd.factorize(np.concatenate(ds_), sort=True)  # codes in the order of the sorted names
+    y0 = int(year.min())
+    span = int(year.max()) - y0 + 1
+    keys = np.unique(dcode.astype(np.int64) * span + (year - y0))
+    return pd.DataFrame({"dept_id": pd.Series(np.asarray(depts, dtype=object)[keys // span], dtype=object),
+                         "year": (keys % span + y0).astype(np.int64)})  # object labels: no string dtype round trip
 
 
-def _categories_frame(indicators: pd.DataFrame, keys: pd.DataFrame, key_fw: np.ndarray,
-                      fws: list[Framework]) -> pd.DataFrame:
-    """Category subtotals: the framework's categories for every key, then unknown ones in order of appearance."""
-    ind = indicators[indicators["category"].notna()]
-    gk = pd.DataFrame({"dept_id": ind["dept_id"].to_numpy(dtype=object), "year": ind["year"].to_numpy(dtype=np.int64),
-                       "level1": ind["category"].to_numpy(dtype=object)})
-    sc, _ = _exact_group_sums(gk, ind["score"].to_numpy(dtype=float, na_value=np.nan), min_count=0)
-    wt, _ = _exact_group_sums(gk, ind["weight"].to_numpy(dtype=float, na_value=np.nan))
-    rp, _ = _exact_group_sums(gk, ind["reported_score"].to_numpy(dtype=float, na_value=np.nan))
-    parts = sc.rename(columns={"_sum": "score_sum"}).drop(columns="_n")
-    parts["weight_sum"] = wt["_sum"].to_numpy()
-    parts["weight_missing"] = (gk.groupby(["dept_id", "year", "level1"], sort=False).size().to_numpy()
-                               - wt["_n"].to_numpy())
-    parts["reported_score"] = rp["_sum"].to_numpy()
-    parts["_first"] = parts.groupby(["dept_id", "year"], sort=False).cumcount()
+def _categories_frame(indicators: pd.DataFrame, ind_key: np.ndarray, keys: pd.DataFrame, key_fw: np.ndarray,
+                      fws: list[Framework]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Category subtotals: the framework's categories for every key, then unknown ones in order of appearance.
 
-    frames = []
+    ``ind_key`` is each indicator's row in ``keys``. Groups are integer codes (key × category
+    label); returns the frame and each of its rows' key.
+    """
+    n_keys = len(keys)
+    cat_col = indicators["category"].to_numpy(dtype=object, na_value=None)
+    ccode, clabels = pd.factorize(cat_col)
+    has = ccode >= 0
+    n_lab = len(clabels)
+    gcode = ind_key[has] * n_lab + ccode[has]
+    uniq, first, ginv = np.unique(gcode, return_index=True, return_inverse=True)
+    n_g = len(uniq)
+    first = np.flatnonzero(has)[first]  # each group's first indicator row
+
+    def sums(col: str, min_count: int) -> tuple[np.ndarray, np.ndarray]:
+        return _exact_code_sums(ginv, n_g, indicators[col].to_numpy(dtype=float, na_value=np.nan)[has],
+                                min_count=min_count)
+
+    score_sum, _ = sums("score", 0)
+    weight_sum, weight_n = sums("weight", 1)
+    reported, _ = sums("reported_score", 1)
+    size = np.bincount(ginv, minlength=n_g)
+    g_key = uniq // max(n_lab, 1)
+    g_lab = uniq % max(n_lab, 1)
+    label_of = {v: i for i, v in enumerate(clabels.tolist())}
+
+    none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
+    rows_key, rows_group, rows_label = [none_i], [none_i], [np.zeros(0, dtype=object)]
+    rows_declared, rows_fw, rows_ord = [none_f], [none_i], [none_i]
     for k, fw in enumerate(fws):
-        mine = keys[key_fw == k]
-        if mine.empty:
+        mine = np.flatnonzero(key_fw == k)
+        if not len(mine):
             continue
         names = [c.name for c in fw.categories]
-        skel = pd.DataFrame({
-            "dept_id": np.repeat(mine["dept_id"].to_numpy(), len(names)),
-            "year": np.repeat(mine["year"].to_numpy(), len(names)),
-            "level1": np.tile(np.array(names, dtype=object), len(mine)),
-            "declared_weight": np.tile(np.array([c.weight for c in fw.categories], dtype=float), len(mine)),
-            "_ord": np.tile(np.arange(len(names)), len(mine)),
-        })
-        p = parts.merge(mine, on=["dept_id", "year"], how="inner")
-        extra = p[~p["level1"].isin(names)]
-        extra = pd.DataFrame({"dept_id": extra["dept_id"], "year": extra["year"], "level1": extra["level1"],
-                              "declared_weight": np.nan, "_ord": len(names) + extra["_first"].to_numpy()})
-        both = pd.concat([skel, extra], ignore_index=True).merge(
-            parts.drop(columns="_first"), on=["dept_id", "year", "level1"], how="left")
-        both["score_sum"] = both["score_sum"].fillna(0.0)
-        score = both["score_sum"].to_numpy(dtype=float)
-        declared = both["declared_weight"].to_numpy(dtype=float)
-        if fw.cap_categories:
-            score = np.where(np.isnan(declared), score, np.minimum(score, declared))
-        both["score"] = _round_each(score, fw.score_decimals)
-        both["framework"] = fw.id
-        frames.append(both)
+        # the framework's categories, for every key
+        sk_key = np.repeat(mine, len(names))
+        sk_lab = np.tile(np.array([label_of.get(c, -1) for c in names], dtype=np.int64), len(mine))
+        at = np.searchsorted(uniq, sk_key * n_lab + sk_lab)
+        at = np.minimum(at, max(n_g - 1, 0))
+        hit = (sk_lab >= 0) & (uniq[at] == sk_key * n_lab + sk_lab) if n_g else np.zeros(len(sk_key), dtype=bool)
+        rows_key.append(sk_key)
+        rows_group.append(np.where(hit, at, -1))
+        rows_label.append(np.tile(np.array(names, dtype=object), len(mine)))
+        rows_declared.append(np.tile(np.array([c.weight for c in fw.categories], dtype=float), len(mine)))
+        rows_fw.append(np.full(len(sk_key), k))
+        rows_ord.append(np.tile(np.arange(len(names)), len(mine)))
+        # categories the framework does not know, after them, in order of first appearance
+        known_lab = np.array([label_of[c] for c in names if c in label_of], dtype=np.int64)
+        extra = np.flatnonzero((key_fw[g_key] == k) & ~np.isin(g_lab, known_lab))
+        extra = extra[np.argsort(first[extra], kind="stable")]
+        rows_key.append(g_key[extra])
+        rows_group.append(extra)
+        rows_label.append(np.asarray(clabels, dtype=object)[g_lab[extra]] if len(extra) else np.array([], dtype=object))
+        rows_declared.append(np.full(len(extra), np.nan))
+        rows_fw.append(np.full(len(extra), k))
+        rows_ord.append(len(names) + first[extra])
     cols = ["dept_id", "year", "framework", "level1", "declared_weight", "weight_sum", "weight_missing",
             "reported_score", "score"]
-    if not frames:
-        cat = pd.DataFrame({c: [] for c in cols})
-    else:
-        cat = pd.concat(frames, ignore_index=True)
-        cat["_key"] = _match([cat["dept_id"].to_numpy(dtype=object), cat["year"].to_numpy(dtype=np.int64)],
-                             [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
-        cat = cat.sort_values(["_key", "_ord"], kind="stable").reset_index(drop=True)
-        cat["weight_missing"] = cat["weight_missing"].fillna(0)
-    return pd.DataFrame({
-        "dept_id": pd.array(cat["dept_id"].to_numpy(dtype=object), dtype=STR),
-        "year": pd.array(cat["year"].to_numpy(dtype=object), dtype="Int64"),
-        "framework": pd.array(cat["framework"].to_numpy(dtype=object), dtype=STR),
-        "level1": pd.array(cat["level1"].to_numpy(dtype=object), dtype=STR),
-        "declared_weight": _float_array(cat["declared_weight"].to_numpy(dtype=float)),
-        "weight_sum": _float_array(cat["weight_sum"].to_numpy(dtype=float)),
-        "weight_missing": pd.array(cat["weight_missing"].to_numpy(dtype=object), dtype="Int64"),
-        "reported_score": _float_array(cat["reported_score"].to_numpy(dtype=float)),
-        "score": _float_array(cat["score"].to_numpy(dtype=float)),
+    r_key, r_group = np.concatenate(rows_key), np.concatenate(rows_group)
+    order = np.lexsort((np.concatenate(rows_ord), r_key))
+    r_key, r_group = r_key[order], r_group[order]
+    r_fw = np.concatenate(rows_fw)[order]
+    declared = np.concatenate(rows_declared)[order]
+    g = np.maximum(r_group, 0)
+    found = r_group >= 0
+
+    def per_row(values: np.ndarray, blank: float) -> np.ndarray:
+        return np.where(found, values[g], blank) if n_g else np.full(len(r_key), blank)
+
+    score = per_row(score_sum, 0.0)
+    score = np.where(np.isnan(score), 0.0, score)
+    cap = np.array([f.cap_categories for f in fws])[r_fw]
+    score = np.where(cap & ~np.isnan(declared), np.minimum(score, declared), score)
+    rounded = np.full(len(score), np.nan)
+    for k, fw in enumerate(fws):
+        m = r_fw == k
+        if m.any():
+            rounded[m] = _round_each(score[m], fw.score_decimals)
+    missing = per_row(size - weight_n, 0.0) if n_g else np.zeros(len(r_key))
+    frame = pd.DataFrame({
+        "dept_id": pd.array(keys["dept_id"].to_numpy(dtype=object)[r_key], dtype=STR),
+        "year": pd.array(keys["year"].to_numpy(dtype=np.int64)[r_key], dtype="Int64"),
+        "framework": pd.array(np.array([f.id for f in fws], dtype=object)[r_fw], dtype=STR),
+        "level1": pd.array(np.concatenate(rows_label)[order], dtype=STR),
+        "declared_weight": _float_array(declared),
+        "weight_sum": _float_array(per_row(weight_sum, np.nan)),
+        "weight_missing": pd.array(missing.astype(np.int64), dtype="Int64"),
+        "reported_score": _float_array(per_row(reported, np.nan)),
+        "score": _float_array(rounded),
     }, columns=cols)
+    return frame, r_key
 
 
 def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[Framework]) -> np.ndarray:
@@ -1034,49 +1106,32 @@ def _grades(total: np.ndarray, fw: Framework) -> np.ndarray:
     return out
 
 
-def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, keys: pd.DataFrame,
-                  key_fw: np.ndarray, fws: list[Framework]) -> pd.DataFrame:
-    """One row per department-year: execution score, reported and re-scored totals, grades."""
+def _totals_frame(ds: Any, indicators: pd.DataFrame, ind_key: np.ndarray, categories: pd.DataFrame,
+                  cat_key: np.ndarray, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[Framework]) -> pd.DataFrame:
+    """One row per department-year: execution score, reported and re-scored totals, grades.
+
+    ``ind_key`` and ``cat_key`` are the rows of ``keys`` that each indicator and category belongs to.
+    """
     n = len(keys)
-    on = ["dept_id", "year"]
-
-    def per_key(frame: pd.DataFrame, values: np.ndarray, min_count: int) -> np.ndarray:
-        if frame.empty:
-            return np.full(n, 0.0 if min_count <= 0 else np.nan)
-        d, y = _key_arrays(frame)
-        g, col = _exact_group_sums(pd.DataFrame({"dept_id": d, "year": y}), values, min_count=min_count)
-        out = keys.merge(g, on=on, how="left")[col].to_numpy(dtype=float)
-        return np.where(np.isnan(out), 0.0, out) if min_count <= 0 else out
-
-    items_rep = per_key(indicators, indicators["reported_score"].to_numpy(dtype=float, na_value=np.nan), 1)
-    known_cat = categories[categories["score"].notna()]
-    cat_sum = per_key(known_cat, known_cat["score"].to_numpy(dtype=float, na_value=np.nan), 0)
-    # the category scores and the execution score summed at their precision (exact_sum over both)
-    unscored_rows = indicators[indicators["score"].isna() & indicators["weight"].notna()]
-    if unscored_rows.empty:
-        unscored = np.zeros(n, dtype=np.int64)
-    else:
-        d, y = _key_arrays(unscored_rows)
-        cnt = pd.DataFrame({"dept_id": d, "year": y}).groupby(on, sort=False).size().rename("_n").reset_index()
-        unscored = keys.merge(cnt, on=on, how="left")["_n"].fillna(0).to_numpy(dtype=np.int64)
+    items_rep, _ = _exact_code_sums(ind_key, n, indicators["reported_score"].to_numpy(dtype=float, na_value=np.nan))
+    cat_score = categories["score"].to_numpy(dtype=float, na_value=np.nan)
+    cat_sum, _ = _exact_code_sums(cat_key, n, cat_score, min_count=0)
+    unscored = np.bincount(ind_key[indicators["score"].isna().to_numpy() & indicators["weight"].notna().to_numpy()],
+                           minlength=n).astype(np.int64)
 
     ev = _frame(ds, "evaluations")
-    if ev.empty:
-        e = pd.DataFrame(index=range(n))
-        has_e = np.zeros(n, dtype=bool)
-    else:
+    ev_pos = np.full(n, -1, dtype=np.int64)  # each key's evaluation row (the last, when one is given twice)
+    if not ev.empty:
         d, y = _key_arrays(ev)
-        cols = {c: ev[c].to_numpy(dtype=object, na_value=None)
-                for c in ("execution_rate_value", "execution_score", "total_weight", "total_score", "grade")
-                if c in ev.columns}
-        evf = pd.DataFrame({"dept_id": d, "year": y, "_e": True, **cols}).drop_duplicates(on, keep="last")
-        e = keys.merge(evf, on=on, how="left")
-        has_e = e["_e"].eq(True).to_numpy()
+        at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
+        np.maximum.at(ev_pos, at[at >= 0], np.flatnonzero(at >= 0))
+    has_e = ev_pos >= 0
+    safe = np.maximum(ev_pos, 0)
 
     def ev_float(col: str) -> np.ndarray:
-        if col not in e.columns:
+        if col not in ev.columns:
             return np.full(n, np.nan)
-        return np.array([np.nan if (v := _val(x)) is None else v for x in e[col].tolist()], dtype=float)
+        return np.where(has_e, _floats(ev[col], len(ev))[safe], np.nan) if len(ev) else np.full(n, np.nan)
 
     rate = _execution_rates(ds, keys, key_fw, fws)
     rate = np.where(np.isnan(rate), ev_float("execution_rate_value"), rate)
@@ -1087,9 +1142,11 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, k
     grade = np.full(n, None, dtype=object)
     grade_norm = np.full(n, None, dtype=object)
     fw_id = np.empty(n, dtype=object)
-    grade_rep = (np.array([None if x is None or _isna(x) else str(x) for x in e["grade"].tolist()], dtype=object)
-                 if "grade" in e.columns else np.full(n, None, dtype=object))
-    grade_rep[~has_e] = None
+    if "grade" in ev.columns and len(ev):
+        raw = _per_distinct(_objects(ev["grade"], len(ev)), lambda v: None if v is None else str(v))
+        grade_rep = np.where(has_e, raw[safe], None)
+    else:
+        grade_rep = np.full(n, None, dtype=object)
     items_total = _exact_row_sums(items_rep, np.where(has_e, exec_rep, np.nan))
     for k, fw in enumerate(fws):
         m = key_fw == k
@@ -1113,10 +1170,10 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, categories: pd.DataFrame, k
         "framework": pd.array(fw_id, dtype=STR),
         "execution_rate": _float_array(rate),
         "execution_weight": _float_array(exec_weight),
-        "execution_score_reported": _float_array(np.where(has_e, exec_rep, np.nan)),
+        "execution_score_reported": _float_array(exec_rep),
         "execution_score": _float_array(exec_score),
-        "total_weight": _float_array(np.where(has_e, ev_float("total_weight"), np.nan)),
-        "total_reported": _float_array(np.where(has_e, ev_float("total_score"), np.nan)),
+        "total_weight": _float_array(ev_float("total_weight")),
+        "total_reported": _float_array(ev_float("total_score")),
         "total_items_reported": _float_array(items_total),
         "total": _float_array(total),
         "unscored": pd.array(unscored, dtype="Int64"),
@@ -1172,8 +1229,12 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
         indicators = _score_indicators(ind, fw_idx, fws, ds)
     keys = _dept_year_frame(ds)
     key_fw, fws = _framework_index(ds, keys["dept_id"].to_numpy(), keys["year"].to_numpy(), per_key, default_fw)
-    categories = _categories_frame(indicators, keys, key_fw, fws)
-    totals = _totals_frame(ds, indicators, categories, keys, key_fw, fws)
+    ind_key = (_match([*_key_arrays(indicators)], [keys["dept_id"].to_numpy(dtype=object),
+                                                    keys["year"].to_numpy(dtype=np.int64)])
+               if len(indicators) else np.zeros(0, dtype=np.int64))
+    categories, cat_key = _categories_frame(indicators, ind_key, keys, key_fw, fws)
+    totals = _totals_frame(ds, indicators, ind_key, categories, cat_key, keys, key_fw, fws)
+    release_memory(len(indicators))
     return Scorecard(indicators=indicators, categories=categories, totals=totals)
 
 

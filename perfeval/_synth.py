@@ -865,7 +865,7 @@ def synth(
 
     def frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         cols = TABLES[name].names
-        return pd.DataFrame(rows, columns=cols).fillna("").astype(str)
+        return pd.DataFrame(rows, columns=cols).astype(object).fillna("").astype(str)
 
     frames = {
         "departments": frame("departments", dept_rows), "finance": frame("finance", fin_rows),

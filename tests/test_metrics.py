@@ -100,3 +100,52 @@ def test_blank_total_rolls_up_to_one_split(tmp_path_factory, sources, natures):
     roll = rolled_up(ds)
     total = float(roll.loc[roll["item"] == "年度资金总额", "value"].iloc[0])
     assert total == pytest.approx(sum(natures[:2]))  # one split (by nature), never sources + natures
+
+
+def _finance_frame(rows):
+    from perfeval._dataset import STR
+
+    df = pd.DataFrame(rows, columns=["dept_id", "year", "item", "parent", "split", "actual"])
+    return df.astype({"dept_id": STR, "year": "Int64", "item": STR, "parent": STR, "split": STR, "actual": "Float64"})
+
+
+def test_blank_total_waits_for_a_blank_child_of_the_preferred_split():
+    """年度资金总额 and 基本支出 blank, 基本支出's items and every source given: the total is the
+    nature split (基本支出 rolled up first, as the recursion decides it), not the sources."""
+    from types import SimpleNamespace
+
+    rows = [("a", 2022, "年度资金总额", None, "total", None),
+            ("a", 2022, "一般公共预算", "年度资金总额", "source", 500.0),
+            ("a", 2022, "基本支出", "年度资金总额", "nature", None),
+            ("a", 2022, "人员经费", "基本支出", "detail", 60.0),
+            ("a", 2022, "公用经费", "基本支出", "detail", 40.5)]
+    roll = rolled_up(SimpleNamespace(finance=_finance_frame(rows))).set_index("item")
+    assert roll.loc["基本支出", "value"] == 100.5
+    assert roll.loc["年度资金总额", "value"] == 100.5
+    assert roll.loc["年度资金总额", "basis"] == "children"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_array_roll_up_equals_the_line_by_line_roll_up(data):
+    """The whole-array roll-up gives what the line-by-line recursion (its reference) gives, in any row order."""
+    import numpy as np
+    from perfeval._metrics import _finance_codes, _rollup_arrays, _rollup_rows
+    from perfeval._vocab import FINANCE_VOCABULARY
+
+    items = [*FINANCE_VOCABULARY, "专项甲", "专项乙"]
+    rows = []
+    for dept in ("a", "b"):
+        for year in (2021, 2022):
+            for item in data.draw(st.lists(st.sampled_from(items), min_size=1, max_size=12, unique=True)):
+                parent = data.draw(st.sampled_from([FINANCE_VOCABULARY.get(item, "项目支出"), None, *items[:6]]))
+                split = data.draw(st.sampled_from(["total", "source", "nature", "detail", "memo", None]))
+                actual = data.draw(st.one_of(st.none(), st.integers(0, 10**6).map(lambda c: c / 100)))
+                rows.append((dept, year, item, parent, split, actual))
+    fin = _finance_frame(data.draw(st.permutations(rows)))
+    fc = _finance_codes(fin)
+    val, basis = _rollup_arrays(fin, "actual", fc)
+    ref_val, ref_basis = np.full(len(fin), np.nan), np.zeros(len(fin), dtype=np.int8)
+    _rollup_rows(fin, "actual", np.arange(len(fin)), fc.key, ref_val, ref_basis)
+    np.testing.assert_array_equal(val, ref_val)
+    np.testing.assert_array_equal(basis, ref_basis)

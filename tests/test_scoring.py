@@ -454,3 +454,22 @@ def test_items_that_cannot_be_rescored_are_counted_and_leave_no_grade(tmp_path, 
     assert cli.main(["score", str(tmp_path / "ds")]) == 0
     err = capsys.readouterr().err
     assert "1 项有分值的指标无法复核" in err and "甲局 2022年（1项）" in err and "未评等级" in err
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                          st.integers(-10**9, 10**9).map(lambda c: c / 1000),
+                          st.integers(-10**6, 10**6).map(lambda c: (c + 0.5) / 100)), min_size=1, max_size=40),
+       st.integers(0, 10))
+def test_whole_array_rounding_is_pythons_round(values, decimals):
+    """_round_each gives Python's round(v, d) (not numpy's) for every value, halves and the sign of zero included."""
+    import numpy as np
+
+    from perfeval._format import round_each as _round_each
+
+    x = np.array(values, dtype=float)
+    for d in (decimals, np.arange(len(x)) % 11):
+        got = _round_each(x, d)
+        dl = np.broadcast_to(d, x.shape)
+        want = np.array([np.nan if v != v else round(float(v), int(p)) for v, p in zip(x.tolist(), dl.tolist())])
+        assert ((got == want) | (np.isnan(got) & np.isnan(want))).all()
+        assert (np.signbit(got) == np.signbit(want)).all()
