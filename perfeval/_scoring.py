@@ -950,7 +950,6 @@ def _categories_frame(indicators: pd.DataFrame, ind_key: np.ndarray, keys: pd.Da
     ``ind_key`` is each indicator's row in ``keys``. Groups are integer codes (key × category
     label); returns the frame and each of its rows' key.
     """
-    n_keys = len(keys)
     cat_col = indicators["category"].to_numpy(dtype=object, na_value=None)
     ccode, clabels = pd.factorize(cat_col)
     has = ccode >= 0
