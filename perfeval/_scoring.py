@@ -766,7 +766,10 @@ def _pair_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[t
     """
     lc, lu = pd.factorize(pd.Series(left, dtype=object), use_na_sentinel=True)
     rc, ru = pd.factorize(pd.Series(right, dtype=object), use_na_sentinel=True)
-    codes, uniq = pd.factorize(lc.astype(np.int64) * (len(ru) + 1) + rc)
+    # a missing value (sentinel -1) gets the code after the last distinct value: the ``None`` appended below
+    lc = np.where(lc < 0, len(lu), lc).astype(np.int64)
+    rc = np.where(rc < 0, len(ru), rc).astype(np.int64)
+    codes, uniq = pd.factorize(lc * (len(ru) + 1) + rc)
     lu_, ru_ = [*lu.tolist(), None], [*ru.tolist(), None]
     return codes, [(lu_[u // (len(ru) + 1)], ru_[u % (len(ru) + 1)]) for u in uniq.tolist()]
 

@@ -473,3 +473,19 @@ def test_whole_array_rounding_is_pythons_round(values, decimals):
         want = np.array([np.nan if v != v else round(float(v), int(p)) for v, p in zip(x.tolist(), dl.tolist())])
         assert ((got == want) | (np.isnan(got) & np.isnan(want))).all()
         assert (np.signbit(got) == np.signbit(want)).all()
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["达成", "≥95%", "", "完成"])),
+                          st.one_of(st.none(), st.sampled_from(["达成", "100%", "", "未完成"]))), max_size=30))
+def test_pair_codes_give_back_every_pair_blanks_included(pairs):
+    """The (achieved, target) text pairs are coded once; decoding gives each row's pair back, a missing
+    text on either side included (a missing one once took its neighbour's text or ran off the list)."""
+    import numpy as np
+
+    from perfeval._scoring import _pair_codes
+
+    left = np.array([a for a, _ in pairs], dtype=object)
+    right = np.array([b for _, b in pairs], dtype=object)
+    codes, uniq = _pair_codes(left, right)
+    assert [uniq[c] for c in codes] == pairs
+    assert len(set(uniq)) == len(uniq)
