@@ -240,11 +240,19 @@ def department_summary(
         w.add("。")
     if scorecard is not None:
         tot = _row(scorecard.totals, dept_id, year)
-        if tot is not None and _value(tot, "total") is not None:
-            w.add(f"按评分框架复核，总分{w.score('total', _value(tot, 'total'))}"
-                  f"（自评{w.score('total_reported', _value(tot, 'total_reported'))}），"
+        unscored = int(_value(tot, "unscored") or 0)
+        reported = f"（自评{w.score('total_reported', _value(tot, 'total_reported'))}）"
+        if tot is not None and _value(tot, "total") is not None and not unscored:
+            w.add(f"按评分框架复核，总分{w.score('total', _value(tot, 'total'))}{reported}，"
                   f"等级为{_value(tot, 'grade') or MISSING}"
                   f"（自评{_value(tot, 'grade_reported') or MISSING}）。")
+        elif tot is not None and _value(tot, "total") is not None:
+            w.add(f"按评分框架复核，有{w.count('unscored', unscored, '项')}有分值的指标无法复核（原因见各指标的复核依据），"
+                  f"其余部分复核得分{w.score('total', _value(tot, 'total'))}{reported}；"
+                  "总分不完整，不评定等级。")
+        elif unscored:
+            w.add(f"按评分框架复核，有分值的{w.count('unscored', unscored, '项')}指标均无法复核（原因见各指标的复核依据），"
+                  f"未得出复核总分{reported}。")
     if findings is not None:
         w.add(_findings_sentence(w, findings, dept_id, year))
     return w.done()

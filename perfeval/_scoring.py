@@ -1118,8 +1118,10 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, ind_key: np.ndarray, catego
     items_rep, _ = _exact_code_sums(ind_key, n, indicators["reported_score"].to_numpy(dtype=float, na_value=np.nan))
     cat_score = categories["score"].to_numpy(dtype=float, na_value=np.nan)
     cat_sum, _ = _exact_code_sums(cat_key, n, cat_score, min_count=0)
-    unscored = np.bincount(ind_key[indicators["score"].isna().to_numpy() & indicators["weight"].notna().to_numpy()],
-                           minlength=n).astype(np.int64)
+    weighted = indicators["weight"].notna().to_numpy()
+    unscored = np.bincount(ind_key[indicators["score"].isna().to_numpy() & weighted], minlength=n).astype(np.int64)
+    # nothing re-scored (every weighted indicator unscored): no re-scored total rather than a misleading 0
+    nothing_scored = (unscored > 0) & (unscored == np.bincount(ind_key[weighted], minlength=n))
 
     ev = _frame(ds, "evaluations")
     ev_pos = np.full(n, -1, dtype=np.int64)  # each key's evaluation row (the last, when one is given twice)
@@ -1158,7 +1160,7 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, ind_key: np.ndarray, catego
         exec_weight[m] = fw.execution.weight
         exec_score[m] = _execution_scores(rate[m], fw)
         t = _exact_row_sums(cat_sum[m], exec_score[m], min_count=0)
-        total[m] = _round_each(t, fw.score_decimals)
+        total[m] = np.where(nothing_scored[m], np.nan, _round_each(t, fw.score_decimals))
         grade_norm[m] = _per_distinct(grade_rep[m], fw.normalise_grade)
         g = _grades(total[m], fw)
         g[unscored[m] > 0] = None
@@ -1208,7 +1210,8 @@ def rescore(ds: Any, framework: str | Path | Framework | None = None) -> Scoreca
     weight when the framework sets ``cap_categories`` (the default). Items that
     cannot be re-scored (``score`` NA, see ``basis``) count 0 towards the totals;
     ``totals.unscored`` counts them, and such a total gets no ``grade`` (it is
-    not comparable with a complete one).
+    not comparable with a complete one). When no weighted item could be re-scored
+    (a form without 指标值 and 完成值), ``total`` is NA, not the execution score alone.
     Categories the framework does not know are added uncapped.
 
     The work is done over whole frames: each rule kind is an array formula over the

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import perfeval
+from perfeval.narrative import department_summary
 from conftest import load_dept_year
 from perfeval._scoring import (
     Framework,
@@ -454,6 +455,26 @@ def test_items_that_cannot_be_rescored_are_counted_and_leave_no_grade(tmp_path, 
     assert cli.main(["score", str(tmp_path / "ds")]) == 0
     err = capsys.readouterr().err
     assert "1 项有分值的指标无法复核" in err and "甲局 2022年（1项）" in err and "未评等级" in err
+    text = department_summary(ds, "d1", 2022, scorecard=perfeval.rescore(ds)).text
+    assert "有1项有分值的指标无法复核" in text and "不评定等级" in text  # the partial total is said to be partial
+
+
+def test_a_form_without_targets_and_achievements_gets_no_total_not_zero(tmp_path):
+    """A form that gives only 分值 and 得分 (no 指标值, no 完成值) cannot be re-scored: the re-scored total is
+    NA (it was 0.0, which a reader takes for a failing score) and the summary says why."""
+    tables = {
+        "departments": [{"dept_id": "d1", "name": "甲局", "region": "乙县"}],
+        "indicators": [
+            {"level1": "决策", "level2": "目标设定", "name": "甲", "target": "", "actual": "", "weight": 40, "score": 38},
+            {"level1": "过程", "level2": "资金管理", "name": "乙", "target": "", "actual": "", "weight": 60, "score": 55},
+        ],
+    }
+    ds = load_dept_year(tmp_path / "ds", tables, "d1", 2022)
+    card = perfeval.rescore(ds)
+    tot = card.totals.iloc[0]
+    assert tot["unscored"] == 2 and pd.isna(tot["total"]) and pd.isna(tot["grade"])
+    text = department_summary(ds, "d1", 2022, scorecard=card).text
+    assert "有分值的2项指标均无法复核" in text and "未得出复核总分" in text and "总分0" not in text
 
 
 @given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
