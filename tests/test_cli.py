@@ -103,6 +103,7 @@ def test_bad_usage_and_bad_path_exit_2(capsys, tmp_path):
     assert "找不到数据集" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e  # the `python -m perfeval.cli` process; in the fast loop test_every_command_exits_1_… runs main() on the same data
 def test_broken_data_exit_1_without_traceback(tmp_path):
     folder = write_tables(tmp_path / "bad", {"departments": [{"dept_id": "x", "name": "x"}],
                                              "finance": [{"dept_id": "x", "year": "20x2", "item": "年度资金总额"}]})
@@ -113,25 +114,39 @@ def test_broken_data_exit_1_without_traceback(tmp_path):
     assert "年度无法识别" in proc.stderr and "20x2" in proc.stderr
 
 
-def test_unknown_framework_in_the_data_is_a_chinese_error_not_a_traceback(tmp_path):
+def _command(how: str, argv: list[str], capsys) -> tuple[int, str]:
+    """Run the perfeval command in this process (``main``) or as ``python -m perfeval.cli``: exit code, stderr."""
+    if how == "main":
+        rc = main(argv)
+        return rc, capsys.readouterr().err
+    proc = subprocess.run([sys.executable, "-m", "perfeval.cli", *argv], capture_output=True, text=True, encoding="utf-8")
+    return proc.returncode, proc.stderr
+
+
+#: in the fast loop the command runs in this process; the full suite also starts it as a process
+HOW = ["main", pytest.param("process", marks=pytest.mark.e2e)]
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_unknown_framework_in_the_data_is_a_chinese_error_not_a_traceback(tmp_path, capsys, how):
     tables = {"departments": [{"dept_id": "x", "name": "某局"}],
               "indicators": [{"dept_id": "x", "year": 2022, "name": "甲", "target": "100%", "actual": "100%", "weight": 10}],
               "evaluations": [{"dept_id": "x", "year": 2022, "framework": "no_such_fw", "total_score": 10}]}
     folder = write_tables(tmp_path / "ds", tables)
     for command in ("check", "score"):
-        proc = subprocess.run([sys.executable, "-m", "perfeval.cli", command, str(folder)],
-                              capture_output=True, text=True, encoding="utf-8")
-        assert proc.returncode == 1, proc.stderr
-        assert "Traceback" not in proc.stderr
-        assert "评价框架「no_such_fw」无法加载" in proc.stderr and "evaluations.csv 第2行" in proc.stderr
+        rc, err = _command(how, [command, str(folder)], capsys)
+        assert rc == 1, err
+        assert "Traceback" not in err
+        assert "评价框架「no_such_fw」无法加载" in err and "evaluations.csv 第2行" in err
 
 
-def test_malformed_workbook_one_line(tmp_path):
+@pytest.mark.parametrize("how", HOW)
+def test_malformed_workbook_one_line(tmp_path, capsys, how):
     f = tmp_path / "bad.xlsx"
     f.write_bytes(b"not a zip")
-    proc = subprocess.run([sys.executable, "-m", "perfeval.cli", "check", str(f)], capture_output=True, text=True, encoding="utf-8")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "无法读取" in proc.stderr
+    rc, err = _command(how, ["check", str(f)], capsys)
+    assert rc == 1 and "Traceback" not in err
+    assert "无法读取" in err
 
 
 def test_check_and_score_commands(capsys):
