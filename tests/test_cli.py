@@ -493,17 +493,22 @@ def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_parsing_the_command_line_does_not_import_the_notebook_runner():
-    """`perfeval check` must not pay for nbformat/jsonschema (seconds to import) it never uses."""
+@pytest.fixture(scope="module")
+def fresh_process() -> list[str]:
+    """What a fresh interpreter reports, one line a step: the modules parsing the command line imported,
+    then (after ``_skip_iri_grammars`` and validating a notebook) whether rfc3987_syntax stayed out."""
     code = ("import sys; from perfeval import cli; cli.build_parser(); "
-            "print(sorted(m for m in ('nbformat', 'jsonschema', 'perfeval._run', 'distributed') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
-def test_the_command_process_skips_the_iri_grammars_and_notebooks_still_validate():
-    code = ("import sys; from perfeval import cli; cli._skip_iri_grammars(); import nbformat; "
+            "print(sorted(m for m in ('nbformat', 'jsonschema', 'perfeval._run', 'distributed') if m in sys.modules)); "
+            "cli._skip_iri_grammars(); import nbformat; "
             "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('甲')]); nbformat.validate(nb); "
             "print(sys.modules.get('rfc3987_syntax') is None)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "True"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def test_parsing_the_command_line_does_not_import_the_notebook_runner(fresh_process):
+    """`perfeval check` must not pay for nbformat/jsonschema (seconds to import) it never uses."""
+    assert fresh_process[0].strip() == "[]"
+
+
+def test_the_command_process_skips_the_iri_grammars_and_notebooks_still_validate(fresh_process):
+    assert fresh_process[1].strip() == "True"
