@@ -892,14 +892,15 @@ def _attach_origin(frames: dict[str, pd.DataFrame], folder: Path | None) -> dict
 
 def _check_keys(name: str, df: pd.DataFrame, spec: TableSpec, problems: list[Problem], depts: set[str] | None) -> None:
     if spec.key and len(df):
-        dup = df[df.duplicated(list(spec.key), keep="first") & df[list(spec.key)].notna().all(axis=1)]
-        for row in dup.itertuples(index=False):
+        # Select rows only when some are wrong: on a clean table neither the copy nor itertuples is paid.
+        dup = df.duplicated(list(spec.key), keep="first") & df[list(spec.key)].notna().all(axis=1)
+        for row in df[dup].itertuples(index=False) if dup.any() else ():
             key = "、".join(str(getattr(row, k)) for k in spec.key)
             problems.append(Problem(ProblemCode.DUPLICATE_KEY.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
                                     "、".join(spec.key), key, f"（{'、'.join(spec.key)}）每个组合只有一行", "重复的行"))
     if depts is not None and name != "departments" and len(df):
-        bad = df[df["dept_id"].notna() & ~df["dept_id"].isin(depts)]
-        for row in bad.itertuples(index=False):
+        bad = df["dept_id"].notna() & ~df["dept_id"].isin(depts)
+        for row in df[bad].itertuples(index=False) if bad.any() else ():
             problems.append(Problem(ProblemCode.UNKNOWN_DEPT.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
                                     "dept_id", row.dept_id, "departments 表中已有的部门编码", "部门编码未在部门表中登记"))
 

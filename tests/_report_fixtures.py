@@ -300,14 +300,15 @@ def write_docx(spec: dict, path: Path, narrative: bool = True) -> Path:
         t = d.add_table(rows=len(g.rows), cols=g.n_cols)
         t.style = "Table Grid"
         for r, row in enumerate(g.rows):
+            cells = t.rows[r].cells  # one row at a time: Table.cell() walks the whole table each call
             for c, text in row.items():
-                cell = t.cell(r, c)
+                cell = cells[c]
                 lines = text.split("\n")
                 cell.paragraphs[0].text = lines[0]
                 for extra in lines[1:]:
                     cell.add_paragraph(extra)
         for r0, c0, r1, c1 in g.merges:
-            a, b = t.cell(r0, c0), t.cell(r1, c1)
+            a, b = t.rows[r0].cells[c0], t.rows[r1].cells[c1]
             keep = a.text
             merged = a.merge(b)
             # merge() concatenates the paragraphs of empty cells; keep the anchor's text only

@@ -2,13 +2,29 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
-import pandas as pd
-import pytest
-from hypothesis import settings
 
-import perfeval
+def _bytecode_cache() -> None:
+    """Under ``PYTHONDONTWRITEBYTECODE`` keep compiled code in ``.pytest_cache/pycache`` (git-ignored).
+
+    Without it every test process compiles perfeval and pytest rewrites every test module's
+    asserts again: about 3 s of CPU a process, paid by each xdist worker of the fast loop.
+    Nothing is written beside the sources either way; an explicit ``PYTHONPYCACHEPREFIX`` wins.
+    """
+    if sys.dont_write_bytecode and not sys.pycache_prefix:
+        sys.pycache_prefix = str(Path(__file__).resolve().parents[1] / ".pytest_cache" / "pycache")
+        sys.dont_write_bytecode = False
+
+
+_bytecode_cache()
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+import perfeval  # noqa: E402
 
 # The test processes, like the perfeval command (perfeval.cli._skip_iri_grammars), do not pay
 # 2-4 s for rfc3987_syntax's grammars when nbformat imports jsonschema.
@@ -18,7 +34,35 @@ _skip_iri_grammars()
 
 # Shared, noisy machines: no per-example deadline (speed is measured in benchmarks/).
 settings.register_profile("perfeval", deadline=None)
+#: the fast loop's profile: a quarter of hypothesis's default 100 examples (see :func:`examples`)
+settings.register_profile("perfeval-fast", deadline=None, max_examples=25)
 settings.load_profile("perfeval")
+
+#: True in the fast loop (``pytest -m "not e2e"``), set by :func:`pytest_configure`
+#: before any test module is imported.
+FAST_LOOP = False
+
+
+def is_fast_loop(config: pytest.Config) -> bool:
+    """The fast loop is the marker expression ``not e2e``, exactly."""
+    return (config.option.markexpr or "").strip() == "not e2e"
+
+
+def examples(n: int) -> int:
+    """``max_examples`` for a hypothesis test that sets its own: ``n`` in the full suite,
+    a quarter of it (at least 10) in the fast loop, like the ``perfeval-fast`` profile."""
+    return max(10, n // 4) if FAST_LOOP else n
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fewer hypothesis examples in the fast loop; the full suite runs them all.
+
+    An explicit ``--hypothesis-profile`` wins.
+    """
+    global FAST_LOOP
+    FAST_LOOP = is_fast_loop(config)
+    if FAST_LOOP and not config.getoption("--hypothesis-profile", None):
+        settings.load_profile("perfeval-fast")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -27,14 +71,17 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
     Only when the marker expression is exactly ``not e2e`` and no ``-n``/``-p no:xdist``
     was given: the full suite stays serial (its notebooks, clusters and browsers each use
-    both cores already). ``-n 0`` runs the fast loop serially.
+    both cores already). ``-n 0`` runs the fast loop serially. Whole files go to one
+    worker (``--dist loadfile``): a module's fixtures are built once, not once per worker.
     """
     if getattr(config, "workerinput", None) is not None:  # an xdist worker
         return
     if not config.pluginmanager.hasplugin("xdist") or getattr(config.option, "numprocesses", 0) is not None:
         return
-    if (config.option.markexpr or "").strip() == "not e2e":
+    if is_fast_loop(config):
         config.option.numprocesses = "auto"  # resolved by xdist to the number of CPUs
+        if config.option.dist == "no":
+            config.option.dist = "loadfile"
 
 
 def write_tables(folder: Path, tables: dict[str, list[dict[str, object]]], *, encoding: str = "utf-8",

@@ -103,6 +103,7 @@ def test_bad_usage_and_bad_path_exit_2(capsys, tmp_path):
     assert "找不到数据集" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e  # the `python -m perfeval.cli` process; in the fast loop test_every_command_exits_1_… runs main() on the same data
 def test_broken_data_exit_1_without_traceback(tmp_path):
     folder = write_tables(tmp_path / "bad", {"departments": [{"dept_id": "x", "name": "x"}],
                                              "finance": [{"dept_id": "x", "year": "20x2", "item": "年度资金总额"}]})
@@ -113,25 +114,39 @@ def test_broken_data_exit_1_without_traceback(tmp_path):
     assert "年度无法识别" in proc.stderr and "20x2" in proc.stderr
 
 
-def test_unknown_framework_in_the_data_is_a_chinese_error_not_a_traceback(tmp_path):
+def _command(how: str, argv: list[str], capsys) -> tuple[int, str]:
+    """Run the perfeval command in this process (``main``) or as ``python -m perfeval.cli``: exit code, stderr."""
+    if how == "main":
+        rc = main(argv)
+        return rc, capsys.readouterr().err
+    proc = subprocess.run([sys.executable, "-m", "perfeval.cli", *argv], capture_output=True, text=True, encoding="utf-8")
+    return proc.returncode, proc.stderr
+
+
+#: in the fast loop the command runs in this process; the full suite also starts it as a process
+HOW = ["main", pytest.param("process", marks=pytest.mark.e2e)]
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_unknown_framework_in_the_data_is_a_chinese_error_not_a_traceback(tmp_path, capsys, how):
     tables = {"departments": [{"dept_id": "x", "name": "某局"}],
               "indicators": [{"dept_id": "x", "year": 2022, "name": "甲", "target": "100%", "actual": "100%", "weight": 10}],
               "evaluations": [{"dept_id": "x", "year": 2022, "framework": "no_such_fw", "total_score": 10}]}
     folder = write_tables(tmp_path / "ds", tables)
     for command in ("check", "score"):
-        proc = subprocess.run([sys.executable, "-m", "perfeval.cli", command, str(folder)],
-                              capture_output=True, text=True, encoding="utf-8")
-        assert proc.returncode == 1, proc.stderr
-        assert "Traceback" not in proc.stderr
-        assert "评价框架「no_such_fw」无法加载" in proc.stderr and "evaluations.csv 第2行" in proc.stderr
+        rc, err = _command(how, [command, str(folder)], capsys)
+        assert rc == 1, err
+        assert "Traceback" not in err
+        assert "评价框架「no_such_fw」无法加载" in err and "evaluations.csv 第2行" in err
 
 
-def test_malformed_workbook_one_line(tmp_path):
+@pytest.mark.parametrize("how", HOW)
+def test_malformed_workbook_one_line(tmp_path, capsys, how):
     f = tmp_path / "bad.xlsx"
     f.write_bytes(b"not a zip")
-    proc = subprocess.run([sys.executable, "-m", "perfeval.cli", "check", str(f)], capture_output=True, text=True, encoding="utf-8")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "无法读取" in proc.stderr
+    rc, err = _command(how, ["check", str(f)], capsys)
+    assert rc == 1 and "Traceback" not in err
+    assert "无法读取" in err
 
 
 def test_check_and_score_commands(capsys):
@@ -478,20 +493,25 @@ def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_parsing_the_command_line_does_not_import_the_notebook_runner():
-    """`perfeval check` must not pay for nbformat/jsonschema (seconds to import) it never uses."""
+@pytest.fixture(scope="module")
+def fresh_process() -> list[str]:
+    """What a fresh interpreter reports, one line a step: the modules parsing the command line imported,
+    then (after ``_skip_iri_grammars`` and validating a notebook) whether rfc3987_syntax stayed out."""
     code = ("import sys; from perfeval import cli; cli.build_parser(); "
-            "print(sorted(m for m in ('nbformat', 'jsonschema', 'perfeval._run', 'distributed') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
-def test_the_command_process_skips_the_iri_grammars_and_notebooks_still_validate():
-    code = ("import sys; from perfeval import cli; cli._skip_iri_grammars(); import nbformat; "
+            "print(sorted(m for m in ('nbformat', 'jsonschema', 'perfeval._run', 'distributed') if m in sys.modules)); "
+            "cli._skip_iri_grammars(); import nbformat; "
             "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('甲')]); nbformat.validate(nb); "
             "print(sys.modules.get('rfc3987_syntax') is None)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "True"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def test_parsing_the_command_line_does_not_import_the_notebook_runner(fresh_process):
+    """`perfeval check` must not pay for nbformat/jsonschema (seconds to import) it never uses."""
+    assert fresh_process[0].strip() == "[]"
+
+
+def test_the_command_process_skips_the_iri_grammars_and_notebooks_still_validate(fresh_process):
+    assert fresh_process[1].strip() == "True"
 
 
 @pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])

@@ -81,6 +81,10 @@ def test_report_naming_no_department_uses_dept_name_or_stem(tmp_path):
     assert ds.dept_name("wsy") == "unnamed_2022_selfeval"
 
 
+# Every file imported twice into one dataset (4-8 s). In the fast loop each file is imported and loaded on its
+# own (test_imported_fixture_…), a project form beside its department's report by test_department_report_…,
+# and re-importing a folder is idempotent in test_import_batch.test_reimport_is_idempotent.
+@pytest.mark.e2e
 def test_whole_corpus_into_one_dataset(tmp_path):
     out = tmp_path / "ds"
     summary = import_reports([REPORTS], out, progress=False)

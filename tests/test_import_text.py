@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from perfeval._import import ReportImportError, import_reports, read_report
 from perfeval._import._layout import CONTRACT_COLUMNS
 
+from conftest import examples
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = Path("/work/shared/seeds/000_1d0f4977827aa49f.txt")
 if not SEED.exists():  # pragma: no cover - the seed is shipped beside the repository
@@ -268,7 +270,7 @@ def mutated_seed(draw):
     return "\n".join(lines)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(st.text(max_size=400), st.text(_ALPHABET, max_size=400), mutated_seed()))
 def test_text_importer_raises_only_its_own_error(tmp_path, text):
     p = tmp_path / "fuzz.txt"

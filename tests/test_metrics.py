@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import perfeval
 from perfeval._metrics import METRIC_COLUMNS, composition, item_metrics, metrics, rolled_up, yoy
 
-from conftest import assert_unchanged, frames_snapshot, load_dept_year
+from conftest import assert_unchanged, examples, frames_snapshot, load_dept_year
 
 
 def _row(ds, dept="hyx-wxb", year=2021):
@@ -87,7 +87,7 @@ def test_metrics_do_not_mutate(default_ds):
 _MONEY = st.integers(0, 10**8).map(lambda c: c / 10**4)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.lists(_MONEY, min_size=1, max_size=4), st.lists(_MONEY, min_size=1, max_size=3))
 def test_blank_total_rolls_up_to_one_split(tmp_path_factory, sources, natures):
     names_s = ["一般公共预算", "政府性基金", "纳入管理的非税收入", "其他资金"]

@@ -108,13 +108,21 @@ def import_one(path: Path, out: Path) -> dict:
 
 def load_problems(path: Path) -> list[dict]:
     """Load a dataset in a limited child process; the problems (empty when it loaded)."""
+    return loads_problems({"": path})[""]
+
+
+def loads_problems(paths: dict[str, Path]) -> dict[str, list[dict]]:
+    """The problems of several datasets (empty when one loads), loaded in one limited child process."""
     return run_limited(f"""
         import json, perfeval
-        try:
-            perfeval.load({str(path)!r})
-            print("[]")
-        except perfeval.DatasetError as exc:
-            print(exc.problems.to_json(orient="records", force_ascii=False))
+        out = {{}}
+        for key, path in {({k: str(v) for k, v in paths.items()})!r}.items():
+            try:
+                perfeval.load(path)
+                out[key] = []
+            except perfeval.DatasetError as exc:
+                out[key] = json.loads(exc.problems.to_json(orient="records", force_ascii=False))
+        print(json.dumps(out, ensure_ascii=False))
     """)
 
 
@@ -246,27 +254,38 @@ def test_special_files_refused_in_batch(tmp_path, kind):
 # --------------------------------------------------------------------------- bombs: datasets
 
 
-def test_csv_header_of_100000_columns_refused_fast(tmp_path):
-    ds = dataset_copy(tmp_path)
-    (ds / "goals.csv").write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + "x," * 99_999 + "x\n",
-                                  encoding="utf-8")
-    problems = load_problems(ds)
+@pytest.fixture(scope="module")
+def hostile_goals(tmp_path_factory) -> dict[str, list[dict]]:
+    """The problems of the default dataset with goals.csv replaced by something hostile, per kind.
+
+    All loaded in one limited child process: a regression hangs or fills memory there, not here.
+    """
+    paths = {}
+    for kind in ("wide", "fifo", "zero", "dir"):
+        ds = paths[kind] = dataset_copy(tmp_path_factory.mktemp(kind))
+        target = ds / "goals.csv"
+        target.unlink()
+        if kind == "wide":
+            target.write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + "x," * 99_999 + "x\n",
+                              encoding="utf-8")
+        elif kind == "fifo":
+            os.mkfifo(target)
+        elif kind == "zero":
+            target.symlink_to("/dev/zero")
+        else:
+            target.mkdir()
+    return loads_problems(paths)
+
+
+def test_csv_header_of_100000_columns_refused_fast(hostile_goals):
+    problems = hostile_goals["wide"]
     assert [(p["code"], p["file"]) for p in problems] == [("too_many_columns", "goals.csv")]
     assert f"{MAX_COLUMNS:,}" in problems[0]["message"]
 
 
 @pytest.mark.parametrize("kind", ["fifo", "zero", "dir"])
-def test_special_table_files_refused(tmp_path, kind):
-    ds = dataset_copy(tmp_path)
-    target = ds / "goals.csv"
-    target.unlink()
-    if kind == "fifo":
-        os.mkfifo(target)
-    elif kind == "zero":
-        target.symlink_to("/dev/zero")
-    else:
-        target.mkdir()
-    problems = load_problems(ds)
+def test_special_table_files_refused(hostile_goals, kind):
+    problems = hostile_goals[kind]
     if kind == "dir":  # a folder called goals.csv is refused too
         assert problems[0]["code"] == "not_regular_file"
         return

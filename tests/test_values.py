@@ -19,6 +19,8 @@ from perfeval._values import (
     parse_value,
 )
 
+from conftest import examples
+
 Q, B, L, E = "quantitative", "bound_only", "qualitative", "empty"
 
 # text, reference_unit, (kind, op, value, unit, vague)
@@ -321,7 +323,7 @@ any_input = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
 ref_units = st.sampled_from([None, "%", "万元", "个", "", "％"])
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(any_input, ref_units)
 def test_never_raises_and_invariants(text, ref):
     p = parse_value(text, reference_unit=ref)
@@ -346,7 +348,7 @@ def test_never_raises_and_invariants(text, ref):
     assert (p.reference is not None) == (p.kind == "bound_only")
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(any_input, ref_units)
 def test_idempotent_on_text(text, ref):
     p = parse_value(text, reference_unit=ref)
@@ -415,7 +417,7 @@ def test_compare_is_antisymmetric_and_consistent(a, b, tol):
 _finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(_finite, _finite, st.sampled_from([0.0, 0.05, 0.5, 0.0001])), min_size=1, max_size=20))
 def test_compare_array_agrees_with_compare(triples):
     """The vectorised comparison is the one rule: element by element it equals compare()."""
@@ -425,7 +427,7 @@ def test_compare_array_agrees_with_compare(triples):
     assert compare_array(a, b, tol).tolist() == [compare(x, y, t) for x, y, t in triples]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(_finite, st.floats(min_value=-1e-6, max_value=1e-6, allow_nan=False))
 def test_compare_array_agrees_at_the_boundary(x, nudge):
     """Near-equal pairs (the tier-boundary case) decide alike in both forms."""

@@ -25,7 +25,7 @@ from perfeval._xlsx import (
     safe_sheet_name,
 )
 
-from conftest import assert_unchanged, frames_snapshot, write_tables
+from conftest import assert_unchanged, examples, frames_snapshot, write_tables
 
 HOSTILE_NAME = "'[网信办]:*?/\\'"  # every forbidden character, quoted at both ends
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -168,7 +168,7 @@ def test_safe_sheet_name_counts_utf16_units():
     assert name == "😀" * 15
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=60), st.lists(st.text(max_size=35), max_size=5))
 def test_safe_sheet_name_always_valid_and_unique(name, taken):
     out = safe_sheet_name(name, taken)
