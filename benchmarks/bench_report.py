@@ -65,7 +65,7 @@ def batch_params(dataset: str, params: list[dict], folder: Path) -> tuple[float,
     import perfeval
 
     t0 = time.perf_counter()
-    analysis = perfeval.analyse(perfeval.load(dataset))
+    analysis = perfeval.analyse(perfeval.load(dataset or None))
     once = time.perf_counter() - t0
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
