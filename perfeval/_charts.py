@@ -82,11 +82,38 @@ def new_figure(height_in: float = 3.6, width_in: float = WIDTH_IN) -> Figure:
 
 
 def to_png(fig: Figure) -> bytes:
-    """Render a figure to PNG bytes at :data:`DPI`."""
+    """Render a figure to PNG bytes at :data:`DPI`, cropped to its content (``bbox_inches="tight"``).
+
+    The pixels are those of ``fig.savefig(..., bbox_inches="tight")``, drawn once
+    instead of twice: for a figure with a layout engine (constrained layout, as
+    :func:`new_figure` makes) matplotlib's ``savefig`` draws the whole figure once
+    without rendering just to run the layout, then draws it again to render.  Here
+    the layout runs on its own, the tight box is measured, and the figure is drawn
+    once (see docs/scale.md).  The figure's layout engine is put back afterwards.
+    """
     import io
 
+    import matplotlib as mpl
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    options = {"format": "png", "dpi": DPI, "pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}}
+    engine, pad = fig.get_layout_engine(), mpl.rcParams["savefig.pad_inches"]
+    if type(fig.canvas) is FigureCanvasBase:  # made without pyplot: give it the canvas savefig would use
+        FigureCanvasAgg(fig)
+    if engine is None or fig.dpi != DPI or not isinstance(fig.canvas, FigureCanvasAgg) or isinstance(pad, str):
+        fig.savefig(buf, bbox_inches="tight", **options)  # anything else: matplotlib's own way
+        return buf.getvalue()
+    renderer = fig.canvas.get_renderer()
+    engine.execute(fig)
+    box = fig.get_tightbbox(renderer).padded(pad)
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # laid out above; with no engine, savefig draws the figure only once
+    try:
+        fig.savefig(buf, bbox_inches=box, **options)
+    finally:
+        fig.set_layout_engine(engine)
     return buf.getvalue()
 
 

@@ -41,6 +41,11 @@ MPL_STYLE: dict[str, object] = {
     "font.size": 10.5,
     "axes.titlesize": 12,
     "axes.titleweight": "normal",
+    # Titles sit just above their axes (the position matplotlib would choose for
+    # perfeval's charts, which have no tick labels or offset text above the axes);
+    # left automatic, every draw and layout pass measures the y axis's tick labels
+    # again for each title, about an eighth of a chart's rendering time.
+    "axes.titley": 1.0,
     "axes.labelsize": 10.5,
     "xtick.labelsize": 9.5,
     "ytick.labelsize": 9.5,

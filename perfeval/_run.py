@@ -166,13 +166,25 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) 
 
 
 def _reset_code(cwd: Path) -> str:
+    """Code run before each job: close figures, clear the namespace, chdir, freeze the survivors.
+
+    ``%reset -f`` ends with a full garbage collection, which scans every object the
+    kernel holds — some 250,000 after a report's imports (pandas, matplotlib,
+    nbformat), about 0.1–0.2 s — each time.  What survives the reset is the kernel's
+    own state (modules, their caches), so it is moved to the permanent generation
+    (:func:`gc.freeze`): later collections, in the reset and while a report runs,
+    scan only what the reports make.  Frozen objects are still freed by reference
+    counting; only a reference cycle among them would stay.
+    """
     return (
-        "%reset -f\n"
-        "import os as _pe_os, sys as _pe_sys\n"
-        f"_pe_os.chdir({str(cwd)!r})\n"
+        "import sys as _pe_sys\n"
         "if 'matplotlib.pyplot' in _pe_sys.modules:\n"
         "    _pe_sys.modules['matplotlib.pyplot'].close('all')\n"
-        "del _pe_os, _pe_sys\n"
+        "%reset -f\n"
+        "import gc as _pe_gc, os as _pe_os\n"
+        f"_pe_os.chdir({str(cwd)!r})\n"
+        "_pe_gc.freeze()\n"
+        "del _pe_gc, _pe_os\n"
     )
 
 

@@ -161,3 +161,37 @@ def test_show_displays_a_png(monkeypatch, frames):
     C.show(fig)
     assert len(shown) == 1 and shown[0].data.startswith(b"\x89PNG")
     assert fig.axes == []  # released after display
+
+
+def test_to_png_draws_the_pixels_of_matplotlibs_own_savefig(frames, monkeypatch):
+    """to_png lays out and draws once, titles sit at a fixed height: the same pixels as
+    ``savefig(bbox_inches="tight")`` with matplotlib's automatic title placement."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from perfeval import _fonts
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+    fast = {k: C.to_png(fig) for k, fig in _all_figures(frames).items()}
+    monkeypatch.delitem(_fonts.MPL_STYLE, "axes.titley")
+    import matplotlib as mpl
+
+    monkeypatch.setitem(mpl.rcParams, "axes.titley", None)
+    reference = {}
+    for name, fig in _all_figures(frames).items():
+        assert fig.axes[0]._autotitlepos is not False, name  # the reference places its titles itself
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=C.DPI, bbox_inches="tight")
+        reference[name] = buf.getvalue()
+    for name in reference:
+        a, b = pixels(fast[name]), pixels(reference[name])
+        assert a.shape == b.shape, name
+        assert (a == b).all(), f"{name}: {(a != b).any(axis=2).sum()} pixels differ"
+    fig = C.funds_chart(frames["m"].iloc[0])
+    engine = fig.get_layout_engine()
+    C.to_png(fig)
+    assert fig.get_layout_engine() is engine  # the figure keeps its constrained layout

@@ -30,7 +30,9 @@ def make_notebook(path: Path, body: list | None = None, params: str = PARAMS_SOU
         new_code_cell(
             "import os, json\nimport perfeval\nfrom perfeval._fonts import use_cjk_font\nuse_cjk_font()\n"
             "import matplotlib.pyplot as plt, pandas as pd\n"
-            "print(json.dumps({'pid': os.getpid(), 'cwd': os.getcwd(), 'leaked': 'leak' in globals()}))"
+            "import gc\n"
+            "print(json.dumps({'pid': os.getpid(), 'cwd': os.getcwd(), 'leaked': 'leak' in globals(),\n"
+            "                  'figures': len(plt.get_fignums()), 'frozen': gc.get_freeze_count()}))"
         ),
         new_markdown_cell("## 一、预算执行情况\n\n预算执行率≥95%。"),
         new_code_cell("leak = value\nif die:\n    os._exit(3)\nif fail:\n    raise ValueError('故意失败：' + name)"),
@@ -116,6 +118,8 @@ def test_kernel_is_reused_and_namespace_reset(batch):
     assert runs[0]["pid"] == runs[1]["pid"] == a.kernel_pid == c.kernel_pid
     assert a.kernel_id == c.kernel_id
     assert not any(r["leaked"] for r in runs)  # `leak` from job 1 is gone in job 3
+    assert runs[1]["figures"] == 0  # job 1's figure was closed by the reset
+    assert runs[1]["frozen"] > 0  # what survived the reset (modules, caches) is left out of later collections
     meta = nbformat.read(c.outputs["ipynb"], as_version=4).metadata["perfeval"]
     assert meta["kernel_pid"] == runs[0]["pid"] and meta["kernel_id"] == a.kernel_id
     assert meta["parameters"] == {"name": "财政局", "value": 6} and meta["error"] is None
