@@ -275,21 +275,23 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     _check_staffing(ds, out)
     _check_goals(ds, out)
 
-    df = pd.DataFrame(out.rows, columns=COLUMNS)
-    if df.empty:
-        df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
-        return df
     release_memory(len(card.indicators) + len(ds.finance))
-    df["_rank"] = df["severity"].map(_SEV_RANK)
-    # natural order of locations: 第2项 before 第10项
-    df["_loc"] = df["location"].str.replace(r"\d+", lambda m: m.group(0).zfill(8), regex=True)
-    df = df.sort_values(["dept_id", "year", "_rank", "code", "_loc"], kind="stable").drop(columns="_loc")
-    df = df.drop(columns="_rank").reset_index(drop=True)
-    df["year"] = df["year"].astype("Int64")
-    for c in COLUMNS:
-        if c != "year":
-            df[c] = df[c].astype(STR)
-    return df
+    return _findings_frame(out.rows)
+
+
+def _natural(location: str) -> str:
+    """A location's sort key: numbers padded, so that 第2项 sorts before 第10项."""
+    return _DIGITS.sub(lambda m: m.group(0).zfill(8), location)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _findings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The findings frame: rows sorted by dept, year, severity, code and location (natural order)."""
+    rows = sorted(rows, key=lambda r: (r["dept_id"], r["year"], _SEV_RANK[r["severity"]], r["code"],
+                                       _natural(r["location"])))
+    return pd.DataFrame({c: pd.array([r[c] for r in rows], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
 
 
 def _indicator_keys(df: pd.DataFrame) -> list[tuple[str, int, int]]:

@@ -532,11 +532,10 @@ def _key_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if not len(df):
         return np.array([], dtype=object), np.array([], dtype=np.int64)
     col = df["dept_id"]
-    if isinstance(col.dtype, pd.StringDtype) and not col.hasnans:
-        dept = col.to_numpy(dtype=object)
-    else:
+    dept = col.array.to_numpy(dtype=object) if isinstance(col.dtype, pd.StringDtype) else None
+    if dept is None or pd.isna(dept).any():
         dept = np.array([str(d) for d in col.tolist()], dtype=object)
-    return dept, df["year"].to_numpy(dtype=np.int64)
+    return dept, df["year"].array.to_numpy(dtype=np.int64)  # the array's own to_numpy: no Series overhead
 
 
 def _row_codes(*columns: np.ndarray, sizes: list[int] | None = None) -> np.ndarray:
@@ -1052,15 +1051,16 @@ def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[
     if root.empty:
         return rate
     d, y = _key_arrays(root)
-    r = pd.DataFrame({"dept_id": d, "year": y,
-                      "actual": _floats(root.get("actual"), len(root)),
-                      "adjusted": _floats(root.get("adjusted_budget"), len(root)),
-                      "initial": _floats(root.get("initial_budget"), len(root))})
-    r = r.drop_duplicates(["dept_id", "year"], keep="last")  # the lookup keeps the last row of a key
-    m = keys.merge(r, on=["dept_id", "year"], how="left")
+    at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
+    row = np.full(len(keys), -1, dtype=np.int64)  # each key's 年度资金总额 row: the last, when it is given twice
+    np.maximum.at(row, at[at >= 0], np.flatnonzero(at >= 0))
+
+    def at_key(col: str) -> np.ndarray:
+        return np.where(row >= 0, _floats(root.get(col), len(root))[np.maximum(row, 0)], np.nan)
+
     basis = np.array(["adjusted" if fws[k].execution.basis == "adjusted" else "initial" for k in range(len(fws))])
-    budget = np.where(basis[key_fw] == "adjusted", m["adjusted"].to_numpy(), m["initial"].to_numpy())
-    actual = m["actual"].to_numpy()
+    budget = np.where(basis[key_fw] == "adjusted", at_key("adjusted_budget"), at_key("initial_budget"))
+    actual = at_key("actual")
     ok = ~np.isnan(actual) & ~np.isnan(budget) & (budget != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(ok, actual / budget, np.nan)
