@@ -421,8 +421,7 @@ def _objects(s: pd.Series | None, n: int) -> np.ndarray:
     """A column as a numpy object array with ``None`` for missing (no per-cell pandas access)."""
     if s is None:
         return np.full(n, None, dtype=object)
-    arr = s.to_numpy(dtype=object, na_value=None)
-    return arr
+    return s.array.to_numpy(dtype=object, na_value=None)  # the array's own: no Series overhead
 
 
 def _floats(s: pd.Series | None, n: int) -> np.ndarray:
@@ -430,13 +429,13 @@ def _floats(s: pd.Series | None, n: int) -> np.ndarray:
     if s is None:
         return np.full(n, np.nan)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.to_numpy(dtype=float, na_value=np.nan)
+        return s.array.to_numpy(dtype=float, na_value=np.nan)
     return np.array([np.nan if (v := _val(x)) is None else v for x in s.tolist()], dtype=float)
 
 
 def _per_distinct(values: np.ndarray, fn: Any) -> np.ndarray:
     """``fn`` applied once per distinct value (missing → ``fn(None)``), mapped back: an object array."""
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     mapped = np.empty(len(uniq) + 1, dtype=object)
     for i, u in enumerate(uniq):
         mapped[i] = fn(u)
@@ -450,7 +449,7 @@ def _mapped_codes(values: np.ndarray, fn: Any, table: dict[Any, int]) -> np.ndar
     ``table`` maps each result to its code and grows as new results appear, so columns
     coded with one table share codes (a parent's code is its item's code).
     """
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     mapped = np.array([table.setdefault(fn(u), len(table)) for u in [*uniq.tolist(), None]], dtype=np.int64)
     return mapped[codes]
 
