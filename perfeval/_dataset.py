@@ -73,6 +73,33 @@ DIRECTION_ALIASES = {
 }
 
 
+def _dept_years_by_codes(parts: list[pd.DataFrame], departments: pd.DataFrame) -> pd.DataFrame | None:
+    """:meth:`Dataset.dept_years` by integer codes (no concat, merge nor sort of frames).
+
+    ``None`` when a key is blank, a year is not an integer column or a department id is
+    registered twice: then the frame operations give the answer.
+    """
+    id_parts = [p["dept_id"].array for p in parts]
+    year_parts = [p["year"].array for p in parts]
+    if not all(isinstance(a.dtype, pd.StringDtype) for a in id_parts) or \
+            not all(isinstance(a.dtype, pd.Int64Dtype) for a in year_parts):
+        return None
+    ids = np.concatenate([a.to_numpy(dtype=object, na_value=None) for a in id_parts])
+    reg = departments["dept_id"].array.to_numpy(dtype=object, na_value=None)
+    if any(a.isna().any() for a in year_parts) or pd.isna(ids).any() or pd.isna(reg).any() \
+            or len(set(reg.tolist())) != len(reg):
+        return None
+    dcode, uniq = pd.factorize(ids, sort=True)
+    year = np.concatenate([a.to_numpy(dtype=np.int64) for a in year_parts])
+    y0 = int(year.min())
+    span = int(year.max()) - y0 + 1
+    key = np.unique(dcode.astype(np.int64) * span + (year - y0))
+    dept = np.asarray(uniq, dtype=object)[key // span]
+    at = pd.Index(reg).get_indexer(dept)
+    return pd.DataFrame({"dept_id": pd.array(dept, dtype=STR), "year": pd.array(key % span + y0, dtype="Int64"),
+                         "name": departments["name"].array.take(at, allow_fill=True)})
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A loaded dataset: six tidy frames keyed by ``dept_id`` and ``year``.
@@ -148,13 +175,13 @@ class Dataset:
 
     def dept_years(self) -> pd.DataFrame:
         """Every (dept_id, year) that has any fact, sorted, with the department name."""
-        parts = [
-            df[["dept_id", "year"]]
-            for name, df in self.tables().items()
-            if name != "departments" and len(df)
-        ]
-        if not parts:
+        frames = [df for name, df in self.tables().items() if name != "departments" and len(df)]
+        if not frames:
             return pd.DataFrame({"dept_id": pd.Series(dtype=STR), "year": pd.Series(dtype="Int64"), "name": pd.Series(dtype=STR)})
+        fast = _dept_years_by_codes(frames, self.departments)
+        if fast is not None:
+            return fast
+        parts = [df[["dept_id", "year"]] for df in frames]
         out = pd.concat(parts, ignore_index=True).drop_duplicates()
         out = out.merge(self.departments[["dept_id", "name"]], on="dept_id", how="left")
         return out.sort_values(["dept_id", "year"], ignore_index=True)

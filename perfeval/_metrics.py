@@ -230,13 +230,12 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
     >>> round(float(m.loc[("hyx-wxb", 2021, "基本支出"), "yoy_change"]), 4)
     25.3576
     """
-    fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]]
-    keys = fin[["dept_id", "year", "item"]]
-    if len(fin) and not keys.isna().any(axis=None) and not keys.duplicated().any():
-        out = _item_metrics_by_codes(fin)
-        release_memory(len(out))
-        return out
-    fin = fin.copy()
+    if len(ds.finance) and not any(ds.finance[c].isna().any() for c in ("dept_id", "year", "item")):
+        out = _item_metrics_by_codes(ds.finance)
+        if out is not None:
+            release_memory(len(out))
+            return out
+    fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]].copy()
     roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
     prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
     prior = prior.assign(year=prior["year"] + 1)
@@ -271,11 +270,16 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> Any:
         return pd.array(np.where(b != 0, a / b, np.nan), dtype="Float64")
 
 
-def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame:
-    """:func:`item_metrics` when (dept_id, year, item) is known and unique: lookups by integer codes, not merges."""
+def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame | None:
+    """:func:`item_metrics` when (dept_id, year, item) is known: lookups by integer codes, not merges.
+
+    ``None`` when an item is given twice in a department-year (then merges multiply the rows).
+    """
     fc = _finance_codes(fin)
+    if fc.dup.any():
+        return None
     roll, _ = _rollup_arrays(fin, "actual", fc)
-    ini, adj, act = (fin[c].to_numpy(dtype=float, na_value=np.nan) for c in MONEY)
+    ini, adj, act = (fin[c].array.to_numpy(dtype=float, na_value=np.nan) for c in MONEY)
 
     def take(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
         return np.where(pos >= 0, values[np.maximum(pos, 0)], np.nan)
@@ -284,19 +288,20 @@ def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame:
     parent_actual = take(roll, fc.ppos)
     total_actual = take(roll, fc.find(fc.key * fc.n_labels + fc.root_code, np.full(len(fin), fc.root_code >= 0)))
     order = np.argsort(fc.key, kind="stable")
-    out = fin.iloc[order].reset_index(drop=True)
 
     def col(values: np.ndarray) -> Any:
         return pd.array(values[order], dtype="Float64")
 
+    out: dict[str, Any] = {c: fin[c].array.take(order) for c in ("dept_id", "year", "item", "parent", "split", *MONEY)}
     with np.errstate(invalid="ignore"):
-        return out.assign(
+        out.update(
             execution_rate=_ratio(act, adj)[order], execution_rate_initial=_ratio(act, ini)[order],
             adjustment_rate=_ratio(adj - ini, ini)[order], carryover=col(np.round(adj - act, 10)),
             prior_actual=col(prior), yoy_change=col(np.round(act - prior, 10)), yoy_rate=_ratio(act - prior, prior)[order],
             actual_rollup=col(roll), share_of_parent=_ratio(roll, parent_actual)[order],
             share_of_total=_ratio(roll, total_actual)[order],
-        )[_ITEM_COLUMNS]
+        )
+    return pd.DataFrame(out, columns=_ITEM_COLUMNS)
 
 
 def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:
