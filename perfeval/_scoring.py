@@ -684,12 +684,19 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
     return out
 
 
-def _tuples(df: pd.DataFrame) -> Any:
-    """``df.itertuples(index=False)`` from whole-column lists (no per-cell pandas access)."""
+def _tuples(df: pd.DataFrame, rows: Any = None) -> Any:
+    """``df.itertuples(index=False)`` (of ``df.iloc[rows]`` when given) from whole-column lists.
+
+    No per-cell pandas access and no copy of the frame: each column's array is taken
+    at ``rows`` and turned into a list once.
+    """
     from collections import namedtuple
 
     row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
-    return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
+    if rows is None:
+        return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
+    rows = np.asarray(rows, dtype=np.intp)
+    return map(row._make, zip(*(df[c].array.take(rows).tolist() for c in df.columns)))
 
 
 def _budget_lines(ds: Any, names: np.ndarray) -> Any:
