@@ -478,6 +478,7 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
 #: cells that stand for "nothing written" in a number column: kept as raw text, parsed as blank
 #: a number as plain ASCII decimal text: read as ``float`` reads it (see :meth:`_TableReader.numbers`)
 _PLAIN_DECIMAL = r"-?[0-9]{1,15}(?:\.[0-9]{1,10})?"
+_PLAIN_DECIMAL_RE = re.compile(_PLAIN_DECIMAL)
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "／", "－"})
 
 _YEAR_RE = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*(?:年度?|年)?\s*$")
@@ -656,12 +657,11 @@ class _TableReader:
         :func:`~perfeval._values.parse_number` gives; the range, integer and sign rules
         are applied to the converted column, so the problems recorded are the same.
         """
-        col = pd.Series(raws, dtype=object)
-        plain = col.str.fullmatch(_PLAIN_DECIMAL).fillna(False).to_numpy(dtype=bool, copy=True) if len(col) else \
-            np.zeros(0, dtype=bool)
+        full = _PLAIN_DECIMAL_RE.fullmatch
+        plain = np.fromiter((isinstance(r, str) and full(r) is not None for r in raws), dtype=bool, count=len(raws))
         vals: list[float | None] = [None] * len(raws)
         if plain.any():
-            num = pd.to_numeric(col[plain]).to_numpy(dtype=float)
+            num = np.asarray(pd.to_numeric(np.array(raws, dtype=object)[plain]), dtype=float)
             ok = np.abs(num) <= MAX_ABS_NUMBER
             if c.kind == "count":
                 ok &= num == np.trunc(num)
@@ -917,16 +917,37 @@ def _attach_origin(frames: dict[str, pd.DataFrame], folder: Path | None) -> dict
     return out
 
 
+def _repeated_keys(columns: list[np.ndarray]) -> np.ndarray:
+    """Rows whose key (these aligned object columns, ``None`` = blank) repeats an earlier row's.
+
+    A key with a blank part never counts. Integer codes, not a frame's ``duplicated``: the
+    same answer without its fixed cost on a small table.
+    """
+    n = len(columns[0])
+    code = np.zeros(n, dtype=np.int64)
+    blank = np.zeros(n, dtype=bool)
+    for col in columns:
+        c, uniq = pd.factorize(col, use_na_sentinel=True)
+        blank |= c < 0
+        code = pd.factorize(code * (len(uniq) + 1) + c)[0].astype(np.int64)  # re-coded: no overflow
+    order = np.argsort(code, kind="stable")
+    later = order[1:][code[order][1:] == code[order][:-1]]
+    dup = np.zeros(n, dtype=bool)
+    dup[later] = True
+    return dup & ~blank
+
+
 def _check_keys(name: str, df: pd.DataFrame, spec: TableSpec, problems: list[Problem], depts: set[str] | None) -> None:
     if spec.key and len(df):
         # Select rows only when some are wrong: on a clean table neither the copy nor itertuples is paid.
-        dup = df.duplicated(list(spec.key), keep="first") & df[list(spec.key)].notna().all(axis=1)
+        dup = _repeated_keys([df[k].array.to_numpy(dtype=object, na_value=None) for k in spec.key])
         for row in df[dup].itertuples(index=False) if dup.any() else ():
             key = "、".join(str(getattr(row, k)) for k in spec.key)
             problems.append(Problem(ProblemCode.DUPLICATE_KEY.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
                                     "、".join(spec.key), key, f"（{'、'.join(spec.key)}）每个组合只有一行", "重复的行"))
     if depts is not None and name != "departments" and len(df):
-        bad = df["dept_id"].notna() & ~df["dept_id"].isin(depts)
+        ids = df["dept_id"].array.to_numpy(dtype=object, na_value=None)
+        bad = (pd.Index(list(depts), dtype=object).get_indexer(ids) < 0) & ~pd.isna(ids)
         for row in df[bad].itertuples(index=False) if bad.any() else ():
             problems.append(Problem(ProblemCode.UNKNOWN_DEPT.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
                                     "dept_id", row.dept_id, "departments 表中已有的部门编码", "部门编码未在部门表中登记"))

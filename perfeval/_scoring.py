@@ -7,6 +7,7 @@ Every threshold ("target met", tiers, grades) is compared with the one rule of
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
 from pathlib import Path
@@ -684,15 +685,21 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _row_class(columns: tuple[Any, ...]) -> Any:
+    """The ``itertuples`` row class of these columns (made once: a namedtuple class costs a compile)."""
+    from collections import namedtuple
+
+    return namedtuple("Row", list(columns), rename=True)  # type: ignore[misc]
+
+
 def _tuples(df: pd.DataFrame, rows: Any = None) -> Any:
     """``df.itertuples(index=False)`` (of ``df.iloc[rows]`` when given) from whole-column lists.
 
     No per-cell pandas access and no copy of the frame: each column's array is taken
     at ``rows`` and turned into a list once.
     """
-    from collections import namedtuple
-
-    row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
+    row = _row_class(tuple(df.columns))
     if rows is None:
         return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
     rows = np.asarray(rows, dtype=np.intp)
