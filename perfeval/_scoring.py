@@ -646,9 +646,9 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
     if slow.any():  # the per-row reference for the rare kinds
         finance = _finance_lookup(_only_keys(_budget_lines(ds, name[slow]), "finance", dept[slow], year[slow]))
         staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
-        sub = ind.iloc[np.flatnonzero(slow)].copy()
-        sub["rule"] = rule[slow]
-        for i, row in zip(np.flatnonzero(slow).tolist(), _tuples(sub)):
+        at = np.flatnonzero(slow)
+        for i, row in zip(at.tolist(), _tuples(ind, at)):
+            row = row._replace(rule=rule[i])  # the rule inferred above where the column is blank
             key = (dept[i], int(year[i]))
             res = score_indicator(row, fws[fw_idx[i]], finance.get(key, {}), staffing.get(key))
             score[i] = np.nan if res["score"] is None else res["score"]
