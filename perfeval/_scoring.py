@@ -121,10 +121,16 @@ def _finance_lookup(ds: Any) -> dict[tuple[str, int], dict[str, dict[str, float 
         return out
     n = len(fin)
     dept, year = _key_arrays(fin)
-    item = _per_distinct(_objects(fin["item"], n), _clean_name).tolist()
-    cols = [[None if v != v else v for v in _floats(fin.get(c), n).tolist()]
-            for c in ("initial_budget", "adjusted_budget", "actual")]
-    for d, y, it, ini, adj, act in zip(dept.tolist(), year.tolist(), item, *cols):
+    return _lookup_rows(dept, year, _per_distinct(_objects(fin["item"], n), _clean_name),
+                        [_floats(fin.get(c), n) for c in ("initial_budget", "adjusted_budget", "actual")])
+
+
+def _lookup_rows(dept: np.ndarray, year: np.ndarray, item: np.ndarray, money: list[np.ndarray]
+                 ) -> dict[tuple[str, int], dict[str, dict[str, float | None]]]:
+    """The :func:`_finance_lookup` dict of aligned finance arrays (clean item labels; NaN = blank)."""
+    out: dict[tuple[str, int], dict[str, dict[str, float | None]]] = {}
+    cols = [[None if v != v else v for v in c.tolist()] for c in money]
+    for d, y, it, ini, adj, act in zip(dept.tolist(), year.tolist(), item.tolist(), *cols):
         out.setdefault((d, y), {})[it] = {"initial_budget": ini, "adjusted_budget": adj, "actual": act}
     return out
 
@@ -644,7 +650,7 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                                      t_unit, a_unit, vague, score, ratio, basis, shortfall, over)
 
     if slow.any():  # the per-row reference for the rare kinds
-        finance = _finance_lookup(_only_keys(_budget_lines(ds, name[slow]), "finance", dept[slow], year[slow]))
+        finance = _budget_finance(ds, name[slow], dept[slow], year[slow])
         staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
         at = np.flatnonzero(slow)
         for i, row in zip(at.tolist(), _tuples(ind, at)):
@@ -706,24 +712,31 @@ def _tuples(df: pd.DataFrame, rows: Any = None) -> Any:
     return map(row._make, zip(*(df[c].array.take(rows).tolist() for c in df.columns)))
 
 
-def _budget_lines(ds: Any, names: np.ndarray) -> Any:
-    """A stand-in for ``ds`` with only the finance lines that :func:`_budget_item` can pick for
-    indicators of these names (a label within a name, or 年度资金总额), and the total for metric rules."""
+def _budget_finance(ds: Any, names: np.ndarray, dept: np.ndarray, year: np.ndarray
+                    ) -> dict[tuple[str, int], dict[str, dict[str, float | None]]]:
+    """:func:`_finance_lookup` of only the lines :func:`_budget_item` can pick for indicators of
+    these names (a label within a name, or 年度资金总额, also the total for metric rules), and only
+    of these department-years: one mask over the finance rows, no filtered frames."""
     fin = _frame(ds, "finance")
-    if not fin.empty:
-        wanted = {_clean_name(float("nan") if v is None else v) for v in pd.unique(names)}
-        label = _per_distinct(_objects(fin["item"], len(fin)), _clean_name)
-        pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
-            bool(k) and k != CARRYOVER_ITEM and any(k in n for n in wanted))).astype(bool)
-        fin = fin[pick]
-    return SimpleNamespace(finance=fin)
+    if fin.empty:
+        return {}
+    n = len(fin)
+    fd, fy = _key_arrays(fin)
+    label = _per_distinct(_objects(fin["item"], n), _clean_name)
+    wanted = {_clean_name(float("nan") if v is None else v) for v in pd.unique(names)}
+    pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
+        bool(k) and k != CARRYOVER_ITEM and any(k in m for m in wanted))).astype(bool)
+    codes = _row_codes(np.concatenate([fd, dept]), np.concatenate([fy, year]))
+    rows = np.flatnonzero(pick & np.isin(codes[:n], codes[n:]))
+    return _lookup_rows(fd[rows], fy[rows], label[rows],
+                        [_floats(fin.get(c), n)[rows] for c in ("initial_budget", "adjusted_budget", "actual")])
 
 
 def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarray, year: np.ndarray,
                        name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
                        basis: np.ndarray, shortfall: np.ndarray) -> None:
     """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
-    finance = _finance_lookup(_only_keys(_budget_lines(ds, name[rows]), "finance", dept[rows], year[rows]))
+    finance = _budget_finance(ds, name[rows], dept[rows], year[rows])
     memo: dict[tuple[object, tuple[str, ...]], str] = {}
     items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     for j, i in enumerate(rows.tolist()):
