@@ -707,9 +707,11 @@ def _tuples(df: pd.DataFrame, rows: Any = None) -> Any:
     """
     row = _row_class(tuple(df.columns))
     if rows is None:
-        return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
+        return map(row._make, zip(*(s.tolist() for _, s in df.items())))
     rows = np.asarray(rows, dtype=np.intp)
-    return map(row._make, zip(*(df[c].array.take(rows).tolist() for c in df.columns)))
+    if not len(rows):
+        return iter(())
+    return map(row._make, zip(*(s.array.take(rows).tolist() for _, s in df.items())))
 
 
 def _budget_finance(ds: Any, names: np.ndarray, dept: np.ndarray, year: np.ndarray
