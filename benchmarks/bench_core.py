@@ -17,6 +17,12 @@ Usage::
     python benchmarks/bench_core.py                      # 1k, 10k, 50k, 100k
     python benchmarks/bench_core.py --sizes 1000,10000   # fewer
     python benchmarks/bench_core.py --parquet            # also time load() of the Parquet copy
+    python benchmarks/bench_core.py --small              # per-call ms on the embedded data (fixed cost)
+
+``--small`` measures the other end: milliseconds per call (median of 20, in this
+process, after one warm-up call) of ``load``, ``metrics``, ``rescore``, ``check`` and
+``analyse`` on the embedded dataset and on one department-year of it, the fixed cost
+that every test and every standalone report pays.
 """
 from __future__ import annotations
 
@@ -99,6 +105,34 @@ def _province(cache: Path, size: int, seed: int, rate: float, parquet: bool) -> 
     return folder, took
 
 
+def _small(repeat: int = 20) -> int:
+    """Per-call milliseconds (median of ``repeat``) on the embedded data and one department-year of it."""
+    import statistics
+
+    import perfeval
+
+    def ms(fn) -> float:
+        fn()
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times) * 1000
+
+    ds = perfeval.load()
+    one = ds.subset(["hyx-wxb"], [2021])
+    print(f"per-call ms, median of {repeat} (load average {os.getloadavg()[0]:.2f})")
+    print(f"{'data':>24} {'load':>6} {'metrics':>8} {'rescore':>8} {'check':>6} {'analyse':>8}")
+    for label, d, load in ((f"embedded ({len(ds.indicators)} ind rows)", ds, perfeval.load),
+                           (f"hyx-wxb 2021 ({len(one.indicators)})", one, None)):
+        cells = [ms(load) if load else float("nan")] + [ms(lambda f=f: f(d)) for f in (
+            perfeval.metrics, perfeval.rescore, perfeval.check, perfeval.analyse)]
+        print(f"{label:>24} " + " ".join(f"{c:>{w}.1f}" if c == c else f"{'—':>{w}}"
+                                         for c, w in zip(cells, (6, 8, 8, 6, 8))))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="1000,10000,50000,100000", help="department-years, comma separated")
@@ -106,9 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=0.05, help="share of department-years with a planted contradiction")
     p.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "perfeval-bench-core"))
     p.add_argument("--parquet", action="store_true", help="also time load() of a Parquet copy")
+    p.add_argument("--small", action="store_true", help="per-call ms on the embedded dataset and one department-year")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--child-read-csv", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.small:
+        return _small()
     if args.child:
         print(json.dumps(_measure(args.child, args.parquet)))
         return 0

@@ -29,6 +29,7 @@ from perfeval._scoring import (
     _framework_index,
     _grades,
     _key_arrays,
+    _tuples,
     _mapped_codes,
     _match,
     _objects,
@@ -275,21 +276,23 @@ def check(ds: Any, framework: str | Path | Framework | None = None, *, scorecard
     _check_staffing(ds, out)
     _check_goals(ds, out)
 
-    df = pd.DataFrame(out.rows, columns=COLUMNS)
-    if df.empty:
-        df = pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
-        return df
     release_memory(len(card.indicators) + len(ds.finance))
-    df["_rank"] = df["severity"].map(_SEV_RANK)
-    # natural order of locations: 第2项 before 第10项
-    df["_loc"] = df["location"].str.replace(r"\d+", lambda m: m.group(0).zfill(8), regex=True)
-    df = df.sort_values(["dept_id", "year", "_rank", "code", "_loc"], kind="stable").drop(columns="_loc")
-    df = df.drop(columns="_rank").reset_index(drop=True)
-    df["year"] = df["year"].astype("Int64")
-    for c in COLUMNS:
-        if c != "year":
-            df[c] = df[c].astype(STR)
-    return df
+    return _findings_frame(out.rows)
+
+
+def _natural(location: str) -> str:
+    """A location's sort key: numbers padded, so that 第2项 sorts before 第10项."""
+    return _DIGITS.sub(lambda m: m.group(0).zfill(8), location)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _findings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The findings frame: rows sorted by dept, year, severity, code and location (natural order)."""
+    rows = sorted(rows, key=lambda r: (r["dept_id"], r["year"], _SEV_RANK[r["severity"]], r["code"],
+                                       _natural(r["location"])))
+    return pd.DataFrame({c: pd.array([r[c] for r in rows], dtype="Int64" if c == "year" else STR) for c in COLUMNS})
 
 
 def _indicator_keys(df: pd.DataFrame) -> list[tuple[str, int, int]]:
@@ -391,7 +394,7 @@ def _check_indicators(ind: pd.DataFrame, fw_rows: Callable[[pd.DataFrame], tuple
     flag |= np.array([x is not None for x in named.tolist()]) & ~np.isnan(t_val) & (t_unit != None)  # noqa: E711
 
     hit = np.flatnonzero(flag)
-    for i, r, src in zip(hit.tolist(), ind.iloc[hit].itertuples(index=False), raw_at.iloc[hit].itertuples(index=False)):
+    for i, r, src in zip(hit.tolist(), _tuples(ind, hit), _tuples(raw_at, hit)):
         _indicator_findings(r, src, fws[fw_idx[i]], raw, out)
     _duplicate_indicators(ind, names, out)
 
@@ -407,14 +410,15 @@ def _duplicate_indicators(ind: pd.DataFrame, names: np.ndarray, out: _Collector)
     d, y = _key_arrays(ind)
     key = _row_codes(d, y) * (len(labels) + 1) + clean
     named = clean != labels.get("", -1)
-    first_of = pd.Series(np.arange(len(key)))[named].groupby(key[named], sort=False).transform("first").to_numpy()
+    at = np.flatnonzero(named)
+    _, first_in, group = np.unique(key[at], return_index=True, return_inverse=True)
     first = np.full(len(key), -1, dtype=np.int64)
-    first[named] = first_of
+    first[at] = at[first_in][group.reshape(-1)]  # each named row's first row of the same key
     later = np.flatnonzero(named & (first != np.arange(len(key))))
     if not len(later):
         return
     firsts = first[later]
-    for r, f in zip(ind.iloc[later].itertuples(index=False), ind.iloc[firsts].itertuples(index=False)):
+    for r, f in zip(_tuples(ind, later), _tuples(ind, firsts)):
         label = f"「{_name(r.name)}」"
         out.add("duplicate_indicator", r.dept_id, r.year, _ind_loc(r, "三级指标"),
                 "不重复的指标名称", f"与第{int(f.seq)}项同名",
@@ -565,7 +569,7 @@ def _check_categories(ind: pd.DataFrame, cats: pd.DataFrame,
     rows_of = _group_positions(ind_codes)
     source = ind["source"].to_numpy(dtype=object, na_value=None)
     source_row = ind["source_row"].to_numpy(dtype=float, na_value=np.nan)
-    for i, c in zip(hit.tolist(), cats.iloc[hit].itertuples(index=False)):
+    for i, c in zip(hit.tolist(), _tuples(cats, hit)):
         fw = fws[fw_idx[i]]
         tol_i = fw.tolerance.score
         part = span = _LazyRows(source, source_row, rows_of(int(cat_code[i])))
@@ -676,7 +680,7 @@ def _check_evaluations(ds: Any, card: Any,
         return
     hit_keys = set(zip(d[hit].tolist(), y[hit].tolist()))
     totals = {(str(t.dept_id), int(t.year)): t
-              for t in tot.iloc[np.unique(t_pos[hit][has_t[hit]])].itertuples(index=False)}
+              for t in _tuples(tot, np.unique(t_pos[hit][has_t[hit]]))}
     fin = ds.finance
     if not fin.empty:
         fd, fy = _key_arrays(fin)
@@ -686,7 +690,7 @@ def _check_evaluations(ds: Any, card: Any,
     rep_all = ind["reported_score"].to_numpy(dtype=float, na_value=np.nan) if len(ind) else np.array([])
     weight_all = ind["weight"].to_numpy(dtype=float, na_value=np.nan) if len(ind) else np.array([])
     none = np.array([], dtype=np.intp)
-    for i, e in zip(hit.tolist(), ev.iloc[hit].itertuples(index=False)):
+    for i, e in zip(hit.tolist(), _tuples(ev, hit)):
         key = (str(e.dept_id), int(e.year))
         fw = fw_of(*key)
         tol = fw.tolerance
@@ -864,7 +868,7 @@ def _check_finance(ds: Any, fw_rows: Callable[[pd.DataFrame], tuple[np.ndarray, 
     fw_idx, fws = fw_rows(fin)
     fw_by_key = {k: fws[i] for k, i in zip(zip(*(a.tolist() for a in _key_arrays(fin))), fw_idx.tolist())}
     fin_rows: dict[tuple[str, int], list[Any]] = {}
-    for r in fin.itertuples(index=False):  # one pass, not a frame and a row class per department-year
+    for r in _tuples(fin):  # one pass, not a frame and a row class per department-year
         fin_rows.setdefault((str(r.dept_id), int(r.year)), []).append(r)
     for (dept, year) in sorted(fin_rows):
         fw = fw_by_key[(dept, year)]
@@ -929,7 +933,7 @@ def _check_staffing(ds: Any, out: _Collector) -> None:
         return
     q_all, a_all = _floats(st["quota"], len(st)), _floats(st["actual"], len(st))
     over = ~np.isnan(q_all) & ~np.isnan(a_all) & (compare_array(a_all, q_all) > 0)
-    for r in st.iloc[np.flatnonzero(over)].itertuples(index=False):
+    for r in _tuples(st, np.flatnonzero(over)):
         q, a = _val(r.quota), _val(r.actual)
         if q is not None and a is not None and not at_most(a, q):
             rate = a / q if q else math.inf
@@ -946,7 +950,7 @@ def _check_goals(ds: Any, out: _Collector) -> None:
     n = len(goals)
     has_goal = _per_distinct(_objects(goals["goal"], n), lambda v: v is not None and bool(str(v).strip()))
     no_result = _per_distinct(_objects(goals["result"], n), lambda v: v is None or not str(v).strip())
-    for r in goals.iloc[np.flatnonzero(has_goal.astype(bool) & no_result.astype(bool))].itertuples(index=False):
+    for r in _tuples(goals, np.flatnonzero(has_goal.astype(bool) & no_result.astype(bool))):
         goal = "" if _isna(r.goal) else str(r.goal).strip()
         result = "" if _isna(r.result) else str(r.result).strip()
         if goal and not result:

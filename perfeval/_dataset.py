@@ -73,6 +73,33 @@ DIRECTION_ALIASES = {
 }
 
 
+def _dept_years_by_codes(parts: list[pd.DataFrame], departments: pd.DataFrame) -> pd.DataFrame | None:
+    """:meth:`Dataset.dept_years` by integer codes (no concat, merge nor sort of frames).
+
+    ``None`` when a key is blank, a year is not an integer column or a department id is
+    registered twice: then the frame operations give the answer.
+    """
+    id_parts = [p["dept_id"].array for p in parts]
+    year_parts = [p["year"].array for p in parts]
+    if not all(isinstance(a.dtype, pd.StringDtype) for a in id_parts) or \
+            not all(isinstance(a.dtype, pd.Int64Dtype) for a in year_parts):
+        return None
+    ids = np.concatenate([a.to_numpy(dtype=object, na_value=None) for a in id_parts])
+    reg = departments["dept_id"].array.to_numpy(dtype=object, na_value=None)
+    if any(a.isna().any() for a in year_parts) or pd.isna(ids).any() or pd.isna(reg).any() \
+            or len(set(reg.tolist())) != len(reg):
+        return None
+    dcode, uniq = pd.factorize(ids, sort=True)
+    year = np.concatenate([a.to_numpy(dtype=np.int64) for a in year_parts])
+    y0 = int(year.min())
+    span = int(year.max()) - y0 + 1
+    key = np.unique(dcode.astype(np.int64) * span + (year - y0))
+    dept = np.asarray(uniq, dtype=object)[key // span]
+    at = pd.Index(reg).get_indexer(dept)
+    return pd.DataFrame({"dept_id": pd.array(dept, dtype=STR), "year": pd.array(key % span + y0, dtype="Int64"),
+                         "name": departments["name"].array.take(at, allow_fill=True)})
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A loaded dataset: six tidy frames keyed by ``dept_id`` and ``year``.
@@ -148,13 +175,13 @@ class Dataset:
 
     def dept_years(self) -> pd.DataFrame:
         """Every (dept_id, year) that has any fact, sorted, with the department name."""
-        parts = [
-            df[["dept_id", "year"]]
-            for name, df in self.tables().items()
-            if name != "departments" and len(df)
-        ]
-        if not parts:
+        frames = [df for name, df in self.tables().items() if name != "departments" and len(df)]
+        if not frames:
             return pd.DataFrame({"dept_id": pd.Series(dtype=STR), "year": pd.Series(dtype="Int64"), "name": pd.Series(dtype=STR)})
+        fast = _dept_years_by_codes(frames, self.departments)
+        if fast is not None:
+            return fast
+        parts = [df[["dept_id", "year"]] for df in frames]
         out = pd.concat(parts, ignore_index=True).drop_duplicates()
         out = out.merge(self.departments[["dept_id", "name"]], on="dept_id", how="left")
         return out.sort_values(["dept_id", "year"], ignore_index=True)
@@ -451,6 +478,7 @@ def _collect_sources(path: Path, problems: list[Problem]) -> dict[str, tuple[str
 #: cells that stand for "nothing written" in a number column: kept as raw text, parsed as blank
 #: a number as plain ASCII decimal text: read as ``float`` reads it (see :meth:`_TableReader.numbers`)
 _PLAIN_DECIMAL = r"-?[0-9]{1,15}(?:\.[0-9]{1,10})?"
+_PLAIN_DECIMAL_RE = re.compile(_PLAIN_DECIMAL)
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "／", "－"})
 
 _YEAR_RE = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*(?:年度?|年)?\s*$")
@@ -629,12 +657,11 @@ class _TableReader:
         :func:`~perfeval._values.parse_number` gives; the range, integer and sign rules
         are applied to the converted column, so the problems recorded are the same.
         """
-        col = pd.Series(raws, dtype=object)
-        plain = col.str.fullmatch(_PLAIN_DECIMAL).fillna(False).to_numpy(dtype=bool, copy=True) if len(col) else \
-            np.zeros(0, dtype=bool)
+        full = _PLAIN_DECIMAL_RE.fullmatch
+        plain = np.fromiter((isinstance(r, str) and full(r) is not None for r in raws), dtype=bool, count=len(raws))
         vals: list[float | None] = [None] * len(raws)
         if plain.any():
-            num = pd.to_numeric(col[plain]).to_numpy(dtype=float)
+            num = np.asarray(pd.to_numeric(np.array(raws, dtype=object)[plain]), dtype=float)
             ok = np.abs(num) <= MAX_ABS_NUMBER
             if c.kind == "count":
                 ok &= num == np.trunc(num)
@@ -890,16 +917,37 @@ def _attach_origin(frames: dict[str, pd.DataFrame], folder: Path | None) -> dict
     return out
 
 
+def _repeated_keys(columns: list[np.ndarray]) -> np.ndarray:
+    """Rows whose key (these aligned object columns, ``None`` = blank) repeats an earlier row's.
+
+    A key with a blank part never counts. Integer codes, not a frame's ``duplicated``: the
+    same answer without its fixed cost on a small table.
+    """
+    n = len(columns[0])
+    code = np.zeros(n, dtype=np.int64)
+    blank = np.zeros(n, dtype=bool)
+    for col in columns:
+        c, uniq = pd.factorize(col, use_na_sentinel=True)
+        blank |= c < 0
+        code = pd.factorize(code * (len(uniq) + 1) + c)[0].astype(np.int64)  # re-coded: no overflow
+    order = np.argsort(code, kind="stable")
+    later = order[1:][code[order][1:] == code[order][:-1]]
+    dup = np.zeros(n, dtype=bool)
+    dup[later] = True
+    return dup & ~blank
+
+
 def _check_keys(name: str, df: pd.DataFrame, spec: TableSpec, problems: list[Problem], depts: set[str] | None) -> None:
     if spec.key and len(df):
         # Select rows only when some are wrong: on a clean table neither the copy nor itertuples is paid.
-        dup = df.duplicated(list(spec.key), keep="first") & df[list(spec.key)].notna().all(axis=1)
+        dup = _repeated_keys([df[k].array.to_numpy(dtype=object, na_value=None) for k in spec.key])
         for row in df[dup].itertuples(index=False) if dup.any() else ():
             key = "、".join(str(getattr(row, k)) for k in spec.key)
             problems.append(Problem(ProblemCode.DUPLICATE_KEY.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
                                     "、".join(spec.key), key, f"（{'、'.join(spec.key)}）每个组合只有一行", "重复的行"))
     if depts is not None and name != "departments" and len(df):
-        bad = df["dept_id"].notna() & ~df["dept_id"].isin(depts)
+        ids = df["dept_id"].array.to_numpy(dtype=object, na_value=None)
+        bad = (pd.Index(list(depts), dtype=object).get_indexer(ids) < 0) & ~pd.isna(ids)
         for row in df[bad].itertuples(index=False) if bad.any() else ():
             problems.append(Problem(ProblemCode.UNKNOWN_DEPT.value, row.source, f"{spec.name}（{spec.zh}）", int(row.source_row),
                                     "dept_id", row.dept_id, "departments 表中已有的部门编码", "部门编码未在部门表中登记"))

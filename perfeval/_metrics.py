@@ -230,13 +230,12 @@ def item_metrics(ds: Dataset) -> pd.DataFrame:
     >>> round(float(m.loc[("hyx-wxb", 2021, "基本支出"), "yoy_change"]), 4)
     25.3576
     """
-    fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]]
-    keys = fin[["dept_id", "year", "item"]]
-    if len(fin) and not keys.isna().any(axis=None) and not keys.duplicated().any():
-        out = _item_metrics_by_codes(fin)
-        release_memory(len(out))
-        return out
-    fin = fin.copy()
+    if len(ds.finance) and not any(ds.finance[c].isna().any() for c in ("dept_id", "year", "item")):
+        out = _item_metrics_by_codes(ds.finance)
+        if out is not None:
+            release_memory(len(out))
+            return out
+    fin = ds.finance[["dept_id", "year", "item", "parent", "split", *MONEY]].copy()
     roll = rolled_up(ds)[["dept_id", "year", "item", "value"]].rename(columns={"value": "actual_rollup"})
     prior = fin[["dept_id", "year", "item", "actual"]].rename(columns={"actual": "prior_actual"})
     prior = prior.assign(year=prior["year"] + 1)
@@ -271,11 +270,16 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> Any:
         return pd.array(np.where(b != 0, a / b, np.nan), dtype="Float64")
 
 
-def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame:
-    """:func:`item_metrics` when (dept_id, year, item) is known and unique: lookups by integer codes, not merges."""
+def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame | None:
+    """:func:`item_metrics` when (dept_id, year, item) is known: lookups by integer codes, not merges.
+
+    ``None`` when an item is given twice in a department-year (then merges multiply the rows).
+    """
     fc = _finance_codes(fin)
+    if fc.dup.any():
+        return None
     roll, _ = _rollup_arrays(fin, "actual", fc)
-    ini, adj, act = (fin[c].to_numpy(dtype=float, na_value=np.nan) for c in MONEY)
+    ini, adj, act = (fin[c].array.to_numpy(dtype=float, na_value=np.nan) for c in MONEY)
 
     def take(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
         return np.where(pos >= 0, values[np.maximum(pos, 0)], np.nan)
@@ -284,19 +288,20 @@ def _item_metrics_by_codes(fin: pd.DataFrame) -> pd.DataFrame:
     parent_actual = take(roll, fc.ppos)
     total_actual = take(roll, fc.find(fc.key * fc.n_labels + fc.root_code, np.full(len(fin), fc.root_code >= 0)))
     order = np.argsort(fc.key, kind="stable")
-    out = fin.iloc[order].reset_index(drop=True)
 
     def col(values: np.ndarray) -> Any:
         return pd.array(values[order], dtype="Float64")
 
+    out: dict[str, Any] = {c: fin[c].array.take(order) for c in ("dept_id", "year", "item", "parent", "split", *MONEY)}
     with np.errstate(invalid="ignore"):
-        return out.assign(
+        out.update(
             execution_rate=_ratio(act, adj)[order], execution_rate_initial=_ratio(act, ini)[order],
             adjustment_rate=_ratio(adj - ini, ini)[order], carryover=col(np.round(adj - act, 10)),
             prior_actual=col(prior), yoy_change=col(np.round(act - prior, 10)), yoy_rate=_ratio(act - prior, prior)[order],
             actual_rollup=col(roll), share_of_parent=_ratio(roll, parent_actual)[order],
             share_of_total=_ratio(roll, total_actual)[order],
-        )[_ITEM_COLUMNS]
+        )
+    return pd.DataFrame(out, columns=_ITEM_COLUMNS)
 
 
 def yoy(ds: Dataset, items: list[str] | None = None) -> pd.DataFrame:
@@ -364,47 +369,98 @@ def metrics(ds: Dataset) -> pd.DataFrame:
     return _metrics_from_items(ds, item_metrics(ds))
 
 
+_PICKS = (
+    (ROOT_ITEM, {"initial_budget": "budget_initial", "adjusted_budget": "budget_adjusted", "actual": "actual",
+                 "prior_actual": "prior_total"}),
+    ("基本支出", {"actual_rollup": "basic", "prior_actual": "prior_basic", "actual": "basic_reported"}),
+    ("人员经费", {"actual_rollup": "personnel"}),
+    ("公用经费", {"actual_rollup": "public"}),
+    ("项目支出", {"actual_rollup": "project"}),
+)
+_STAFF = {"quota": "staff_quota", "actual": "staff_actual", "retired": "staff_retired"}
+
+
+def _key_rows(keys: pd.DataFrame, frames: list[pd.DataFrame]) -> list[np.ndarray] | None:
+    """For each frame, its row matching each (dept_id, year) of ``keys`` (-1: none).
+
+    ``None`` when a key is blank or a frame gives a key twice (then a merge's row
+    multiplication is the answer, not a lookup).
+    """
+    parts = [keys, *frames]
+    ids = [f["dept_id"].to_numpy(dtype=object, na_value=None) for f in parts]
+    yrs = [f["year"].to_numpy(dtype=float, na_value=np.nan) for f in parts]
+    if any(pd.isna(a).any() for a in ids) or any(np.isnan(a).any() for a in yrs):
+        return None
+    dcode = pd.factorize(np.concatenate(ids))[0].astype(np.int64)
+    year = np.concatenate(yrs).astype(np.int64)
+    y0 = int(year.min()) if len(year) else 0
+    code = dcode * (int(year.max()) - y0 + 1 if len(year) else 1) + (year - y0)
+    cuts = np.cumsum([len(a) for a in ids])[:-1]
+    kcode, *fcodes = np.split(code, cuts)
+    out = []
+    for fc in fcodes:
+        order = np.argsort(fc, kind="stable")
+        sc = fc[order]
+        if len(sc) > 1 and (sc[1:] == sc[:-1]).any():
+            return None
+        at = np.minimum(np.searchsorted(sc, kcode), max(len(sc) - 1, 0))
+        out.append(np.where(sc[at] == kcode, order[at], -1) if len(sc) else np.full(len(kcode), -1))
+    return out
+
+
 def _metrics_from_items(ds: Dataset, im: pd.DataFrame) -> pd.DataFrame:
     """:func:`metrics` from an already computed :func:`item_metrics` (one pass for both)."""
     keys = ds.dept_years()[["dept_id", "year"]]
-
-    def pick(item: str, cols: dict[str, str]) -> pd.DataFrame:
-        sub = im[im["item"] == item][["dept_id", "year", *cols]].rename(columns=cols)
-        return sub
-
-    df = keys.merge(pick(ROOT_ITEM, {"initial_budget": "budget_initial", "adjusted_budget": "budget_adjusted", "actual": "actual",
-                                     "prior_actual": "prior_total"}), on=["dept_id", "year"], how="left")
-    df = df.merge(pick("基本支出", {"actual_rollup": "basic", "prior_actual": "prior_basic", "actual": "basic_reported"}),
-                  on=["dept_id", "year"], how="left")
-    df = df.merge(pick("人员经费", {"actual_rollup": "personnel"}), on=["dept_id", "year"], how="left")
-    df = df.merge(pick("公用经费", {"actual_rollup": "public"}), on=["dept_id", "year"], how="left")
-    df = df.merge(pick("项目支出", {"actual_rollup": "project"}), on=["dept_id", "year"], how="left")
-    st = ds.staffing[["dept_id", "year", "quota", "actual", "retired"]].rename(
-        columns={"quota": "staff_quota", "actual": "staff_actual", "retired": "staff_retired"})
-    df = df.merge(st, on=["dept_id", "year"], how="left")
-    use_total = df["prior_total"].notna()
-    use_basic = ~use_total & df["prior_basic"].notna() & df["basic_reported"].notna()
-    prior = df["prior_total"].where(use_total, df["prior_basic"].where(use_basic))
-    current = df["actual"].where(use_total, df["basic_reported"].where(use_basic))
-    yoy_item = pd.Series(pd.NA, index=df.index, dtype=STR)
-    yoy_item = yoy_item.mask(use_total, ROOT_ITEM).mask(use_basic, "基本支出")
-    df = df.assign(
-        execution_rate=_div(df["actual"], df["budget_adjusted"]),
-        execution_rate_initial=_div(df["actual"], df["budget_initial"]),
-        adjustment_rate=_div(df["budget_adjusted"] - df["budget_initial"], df["budget_initial"]),
-        carryover=(df["budget_adjusted"] - df["actual"]).round(10),
-        yoy_item=yoy_item,
-        prior_actual=prior.astype("Float64"),
-        yoy_change=(current - prior).astype("Float64").round(10),
-        yoy_rate=_div(current - prior, prior),
-        personnel_share=_div(df["personnel"], df["basic"]),
-        personnel_share_basis=pd.Series(["人员经费 / 基本支出全年执行数"] * len(df), index=df.index, dtype=STR).where(
-            df["personnel"].notna() & df["basic"].notna()),
-        staff_control_rate=_div(df["staff_actual"], df["staff_quota"]),
-        per_capita_actual=_div(df["actual"], df["staff_actual"]),
-    )
+    item = im["item"].to_numpy(dtype=object, na_value=None)
+    picked = [im[item == name] for name, _ in _PICKS]
+    st = ds.staffing
+    rows = _key_rows(keys, [*picked, st])
+    if rows is None:
+        df = keys
+        for sub, (_, cols) in zip(picked, _PICKS):
+            df = df.merge(sub[["dept_id", "year", *cols]].rename(columns=cols), on=["dept_id", "year"], how="left")
+        df = df.merge(st[["dept_id", "year", *_STAFF]].rename(columns=_STAFF), on=["dept_id", "year"], how="left")
+        out: dict[str, Any] = {c: v.array for c, v in df.items()}
+    else:
+        out = {"dept_id": keys["dept_id"].array, "year": keys["year"].array}
+        for sub, (_, cols), pos in zip([*picked, st], [*_PICKS, ("", _STAFF)], rows):
+            for c, name in cols.items():
+                out[name] = sub[c].array.take(pos, allow_fill=True)
+    f = {c: out[c].to_numpy(dtype=float, na_value=np.nan) for c in (
+        "prior_total", "prior_basic", "basic_reported", "actual", "budget_initial", "budget_adjusted",
+        "personnel", "basic", "staff_actual", "staff_quota")}
+    use_total = ~np.isnan(f["prior_total"])
+    use_basic = ~use_total & ~np.isnan(f["prior_basic"]) & ~np.isnan(f["basic_reported"])
+    prior = np.where(use_total, f["prior_total"], np.where(use_basic, f["prior_basic"], np.nan))
+    current = np.where(use_total, f["actual"], np.where(use_basic, f["basic_reported"], np.nan))
+    yoy_item = np.where(use_total, ROOT_ITEM, np.where(use_basic, "基本支出", None)).astype(object)
+    both = ~np.isnan(f["personnel"]) & ~np.isnan(f["basic"])
+    with np.errstate(invalid="ignore"):
+        out.update(
+            execution_rate=_ratio(f["actual"], f["budget_adjusted"]),
+            execution_rate_initial=_ratio(f["actual"], f["budget_initial"]),
+            adjustment_rate=_ratio(f["budget_adjusted"] - f["budget_initial"], f["budget_initial"]),
+            carryover=pd.array(np.round(f["budget_adjusted"] - f["actual"], 10), dtype="Float64"),
+            yoy_item=pd.array(yoy_item, dtype=STR),
+            prior_actual=pd.array(prior, dtype="Float64"),
+            yoy_change=pd.array(np.round(current - prior, 10), dtype="Float64"),
+            yoy_rate=_ratio(current - prior, prior),
+            personnel_share=_ratio(f["personnel"], f["basic"]),
+            personnel_share_basis=pd.array(np.where(both, "人员经费 / 基本支出全年执行数", None).astype(object), dtype=STR),
+            staff_control_rate=_ratio(f["staff_actual"], f["staff_quota"]),
+            per_capita_actual=_ratio(f["actual"], f["staff_actual"]),
+        )
     depts = ds.departments[["dept_id", "name", "is_example"]]
-    df = df.merge(depts, on="dept_id", how="left")
+    ids = depts["dept_id"].to_numpy(dtype=object, na_value=None)
+    if rows is not None and not pd.isna(ids).any() and len(set(ids.tolist())) == len(ids):
+        # keys are sorted (dept_years) and unique: one lookup per column, no merge nor sort
+        at = pd.Index(ids).get_indexer(out["dept_id"].to_numpy(dtype=object))
+        is_example = depts["is_example"].to_numpy(dtype=bool, na_value=False)
+        out.update(name=depts["name"].array.take(at, allow_fill=True),
+                   is_example=np.where(at >= 0, is_example[np.maximum(at, 0)], False))
+        release_memory(len(im))
+        return pd.DataFrame({c: out[c] for c in METRIC_COLUMNS})
+    df = pd.DataFrame(out).merge(depts, on="dept_id", how="left")
     df["is_example"] = df["is_example"].fillna(False).astype(bool)
     out = df[METRIC_COLUMNS].sort_values(["dept_id", "year"], ignore_index=True)
     del df

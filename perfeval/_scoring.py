@@ -7,6 +7,7 @@ Every threshold ("target met", tiers, grades) is compared with the one rule of
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
 from pathlib import Path
@@ -120,10 +121,16 @@ def _finance_lookup(ds: Any) -> dict[tuple[str, int], dict[str, dict[str, float 
         return out
     n = len(fin)
     dept, year = _key_arrays(fin)
-    item = _per_distinct(_objects(fin["item"], n), _clean_name).tolist()
-    cols = [[None if v != v else v for v in _floats(fin.get(c), n).tolist()]
-            for c in ("initial_budget", "adjusted_budget", "actual")]
-    for d, y, it, ini, adj, act in zip(dept.tolist(), year.tolist(), item, *cols):
+    return _lookup_rows(dept, year, _per_distinct(_objects(fin["item"], n), _clean_name),
+                        [_floats(fin.get(c), n) for c in ("initial_budget", "adjusted_budget", "actual")])
+
+
+def _lookup_rows(dept: np.ndarray, year: np.ndarray, item: np.ndarray, money: list[np.ndarray]
+                 ) -> dict[tuple[str, int], dict[str, dict[str, float | None]]]:
+    """The :func:`_finance_lookup` dict of aligned finance arrays (clean item labels; NaN = blank)."""
+    out: dict[tuple[str, int], dict[str, dict[str, float | None]]] = {}
+    cols = [[None if v != v else v for v in c.tolist()] for c in money]
+    for d, y, it, ini, adj, act in zip(dept.tolist(), year.tolist(), item.tolist(), *cols):
         out.setdefault((d, y), {})[it] = {"initial_budget": ini, "adjusted_budget": adj, "actual": act}
     return out
 
@@ -421,8 +428,7 @@ def _objects(s: pd.Series | None, n: int) -> np.ndarray:
     """A column as a numpy object array with ``None`` for missing (no per-cell pandas access)."""
     if s is None:
         return np.full(n, None, dtype=object)
-    arr = s.to_numpy(dtype=object, na_value=None)
-    return arr
+    return s.array.to_numpy(dtype=object, na_value=None)  # the array's own: no Series overhead
 
 
 def _floats(s: pd.Series | None, n: int) -> np.ndarray:
@@ -430,13 +436,13 @@ def _floats(s: pd.Series | None, n: int) -> np.ndarray:
     if s is None:
         return np.full(n, np.nan)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.to_numpy(dtype=float, na_value=np.nan)
+        return s.array.to_numpy(dtype=float, na_value=np.nan)
     return np.array([np.nan if (v := _val(x)) is None else v for x in s.tolist()], dtype=float)
 
 
 def _per_distinct(values: np.ndarray, fn: Any) -> np.ndarray:
     """``fn`` applied once per distinct value (missing → ``fn(None)``), mapped back: an object array."""
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     mapped = np.empty(len(uniq) + 1, dtype=object)
     for i, u in enumerate(uniq):
         mapped[i] = fn(u)
@@ -450,7 +456,7 @@ def _mapped_codes(values: np.ndarray, fn: Any, table: dict[Any, int]) -> np.ndar
     ``table`` maps each result to its code and grows as new results appear, so columns
     coded with one table share codes (a parent's code is its item's code).
     """
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     mapped = np.array([table.setdefault(fn(u), len(table)) for u in [*uniq.tolist(), None]], dtype=np.int64)
     return mapped[codes]
 
@@ -532,11 +538,10 @@ def _key_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if not len(df):
         return np.array([], dtype=object), np.array([], dtype=np.int64)
     col = df["dept_id"]
-    if isinstance(col.dtype, pd.StringDtype) and not col.hasnans:
-        dept = col.to_numpy(dtype=object)
-    else:
+    dept = col.array.to_numpy(dtype=object) if isinstance(col.dtype, pd.StringDtype) else None
+    if dept is None or pd.isna(dept).any():
         dept = np.array([str(d) for d in col.tolist()], dtype=object)
-    return dept, df["year"].to_numpy(dtype=np.int64)
+    return dept, df["year"].array.to_numpy(dtype=np.int64)  # the array's own to_numpy: no Series overhead
 
 
 def _row_codes(*columns: np.ndarray, sizes: list[int] | None = None) -> np.ndarray:
@@ -645,11 +650,11 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
                                      t_unit, a_unit, vague, score, ratio, basis, shortfall, over)
 
     if slow.any():  # the per-row reference for the rare kinds
-        finance = _finance_lookup(_only_keys(_budget_lines(ds, name[slow]), "finance", dept[slow], year[slow]))
+        finance = _budget_finance(ds, name[slow], dept[slow], year[slow])
         staffing = _staffing_lookup(_only_keys(ds, "staffing", dept[slow], year[slow]))
-        sub = ind.iloc[np.flatnonzero(slow)].copy()
-        sub["rule"] = rule[slow]
-        for i, row in zip(np.flatnonzero(slow).tolist(), _tuples(sub)):
+        at = np.flatnonzero(slow)
+        for i, row in zip(at.tolist(), _tuples(ind, at)):
+            row = row._replace(rule=rule[i])  # the rule inferred above where the column is blank
             key = (dept[i], int(year[i]))
             res = score_indicator(row, fws[fw_idx[i]], finance.get(key, {}), staffing.get(key))
             score[i] = np.nan if res["score"] is None else res["score"]
@@ -686,32 +691,54 @@ def _score_indicators(ind: pd.DataFrame, fw_idx: np.ndarray, fws: list[Framework
     return out
 
 
-def _tuples(df: pd.DataFrame) -> Any:
-    """``df.itertuples(index=False)`` from whole-column lists (no per-cell pandas access)."""
+@functools.lru_cache(maxsize=64)
+def _row_class(columns: tuple[Any, ...]) -> Any:
+    """The ``itertuples`` row class of these columns (made once: a namedtuple class costs a compile)."""
     from collections import namedtuple
 
-    row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
-    return map(row._make, zip(*(df[c].tolist() for c in df.columns)))
+    return namedtuple("Row", list(columns), rename=True)  # type: ignore[misc]
 
 
-def _budget_lines(ds: Any, names: np.ndarray) -> Any:
-    """A stand-in for ``ds`` with only the finance lines that :func:`_budget_item` can pick for
-    indicators of these names (a label within a name, or 年度资金总额), and the total for metric rules."""
+def _tuples(df: pd.DataFrame, rows: Any = None) -> Any:
+    """``df.itertuples(index=False)`` (of ``df.iloc[rows]`` when given) from whole-column lists.
+
+    No per-cell pandas access and no copy of the frame: each column's array is taken
+    at ``rows`` and turned into a list once.
+    """
+    row = _row_class(tuple(df.columns))
+    if rows is None:
+        return map(row._make, zip(*(s.tolist() for _, s in df.items())))
+    rows = np.asarray(rows, dtype=np.intp)
+    if not len(rows):
+        return iter(())
+    return map(row._make, zip(*(s.array.take(rows).tolist() for _, s in df.items())))
+
+
+def _budget_finance(ds: Any, names: np.ndarray, dept: np.ndarray, year: np.ndarray
+                    ) -> dict[tuple[str, int], dict[str, dict[str, float | None]]]:
+    """:func:`_finance_lookup` of only the lines :func:`_budget_item` can pick for indicators of
+    these names (a label within a name, or 年度资金总额, also the total for metric rules), and only
+    of these department-years: one mask over the finance rows, no filtered frames."""
     fin = _frame(ds, "finance")
-    if not fin.empty:
-        wanted = {_clean_name(float("nan") if v is None else v) for v in pd.unique(names)}
-        label = _per_distinct(_objects(fin["item"], len(fin)), _clean_name)
-        pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
-            bool(k) and k != CARRYOVER_ITEM and any(k in n for n in wanted))).astype(bool)
-        fin = fin[pick]
-    return SimpleNamespace(finance=fin)
+    if fin.empty:
+        return {}
+    n = len(fin)
+    fd, fy = _key_arrays(fin)
+    label = _per_distinct(_objects(fin["item"], n), _clean_name)
+    wanted = {_clean_name(float("nan") if v is None else v) for v in pd.unique(names)}
+    pick = _per_distinct(label, lambda k: k == ROOT_ITEM or (
+        bool(k) and k != CARRYOVER_ITEM and any(k in m for m in wanted))).astype(bool)
+    codes = _row_codes(np.concatenate([fd, dept]), np.concatenate([fy, year]))
+    rows = np.flatnonzero(pick & np.isin(codes[:n], codes[n:]))
+    return _lookup_rows(fd[rows], fy[rows], label[rows],
+                        [_floats(fin.get(c), n)[rows] for c in ("initial_budget", "adjusted_budget", "actual")])
 
 
 def _score_budget_rows(rows: np.ndarray, fw: Framework, ds: Any, dept: np.ndarray, year: np.ndarray,
                        name: np.ndarray, weight: np.ndarray, score: np.ndarray, ratio: np.ndarray,
                        basis: np.ndarray, shortfall: np.ndarray) -> None:
     """不突破预算 rows with a weight: the finance line of each (:func:`_budget_item`), then :func:`_score_budget`'s rule over arrays."""
-    finance = _finance_lookup(_only_keys(_budget_lines(ds, name[rows]), "finance", dept[rows], year[rows]))
+    finance = _budget_finance(ds, name[rows], dept[rows], year[rows])
     memo: dict[tuple[object, tuple[str, ...]], str] = {}
     items, actual, budget = [], np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     for j, i in enumerate(rows.tolist()):
@@ -1052,15 +1079,16 @@ def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[
     if root.empty:
         return rate
     d, y = _key_arrays(root)
-    r = pd.DataFrame({"dept_id": d, "year": y,
-                      "actual": _floats(root.get("actual"), len(root)),
-                      "adjusted": _floats(root.get("adjusted_budget"), len(root)),
-                      "initial": _floats(root.get("initial_budget"), len(root))})
-    r = r.drop_duplicates(["dept_id", "year"], keep="last")  # the lookup keeps the last row of a key
-    m = keys.merge(r, on=["dept_id", "year"], how="left")
+    at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
+    row = np.full(len(keys), -1, dtype=np.int64)  # each key's 年度资金总额 row: the last, when it is given twice
+    np.maximum.at(row, at[at >= 0], np.flatnonzero(at >= 0))
+
+    def at_key(col: str) -> np.ndarray:
+        return np.where(row >= 0, _floats(root.get(col), len(root))[np.maximum(row, 0)], np.nan)
+
     basis = np.array(["adjusted" if fws[k].execution.basis == "adjusted" else "initial" for k in range(len(fws))])
-    budget = np.where(basis[key_fw] == "adjusted", m["adjusted"].to_numpy(), m["initial"].to_numpy())
-    actual = m["actual"].to_numpy()
+    budget = np.where(basis[key_fw] == "adjusted", at_key("adjusted_budget"), at_key("initial_budget"))
+    actual = at_key("actual")
     ok = ~np.isnan(actual) & ~np.isnan(budget) & (budget != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(ok, actual / budget, np.nan)
