@@ -287,20 +287,14 @@ def _write_form_1_2(ws: Worksheet, F: _Formats, ctx: _Context, dept_id: str, yea
     first_pair = r + 1
     for i in range(n_pairs):
         r += 1
-        if i < len(sources):
-            text, item = sources[i]
-            _put(ws, r, 1, text, wrap)
-            _put(ws, r, 2, ctx.fin(dept_id, year, (item,), "adjusted_budget"), money)
-        else:
-            _put(ws, r, 1, None, cell)
-            _put(ws, r, 2, None, cell)
-        if i < len(_NATURE_ROWS):
-            text, item = _NATURE_ROWS[i]
-            _put(ws, r, 3, text, wrap)
-            _put(ws, r, 4, ctx.fin(dept_id, year, (item,), "adjusted_budget"), money)
-        else:
-            _put(ws, r, 3, None, cell)
-            _put(ws, r, 4, None, cell)
+        for col, rows in ((1, sources), (3, _NATURE_ROWS)):  # by source in B:C, by nature in D:E
+            if i < len(rows):
+                text, item = rows[i]
+                _put(ws, r, col, text, wrap)
+                _put(ws, r, col + 1, ctx.fin(dept_id, year, (item,), "adjusted_budget"), money)
+            else:
+                _put(ws, r, col, None, cell)
+                _put(ws, r, col + 1, None, cell)
     if n_pairs:
         _merge(ws, first_pair, 5, r, 8, None, cell)
     _merge(ws, r0, 0, r, 0, "部门资金（万元）", center)
