@@ -73,6 +73,16 @@ DIRECTION_ALIASES = {
 }
 
 
+def distinct_dept_years(dept: np.ndarray, year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (dept_id, year) pairs of two aligned arrays (no blanks), sorted by department
+    then year: the ids as an object array, the years as int64. Integer codes, no frames."""
+    dcode, depts = pd.factorize(dept, sort=True)  # codes in the order of the sorted ids
+    y0 = int(year.min())
+    span = int(year.max()) - y0 + 1
+    key = np.unique(dcode.astype(np.int64) * span + (year.astype(np.int64) - y0))
+    return np.asarray(depts, dtype=object)[key // span], (key % span + y0).astype(np.int64)
+
+
 def _dept_years_by_codes(parts: list[pd.DataFrame], departments: pd.DataFrame) -> pd.DataFrame | None:
     """:meth:`Dataset.dept_years` by integer codes (no concat, merge nor sort of frames).
 
@@ -89,14 +99,9 @@ def _dept_years_by_codes(parts: list[pd.DataFrame], departments: pd.DataFrame) -
     if any(a.isna().any() for a in year_parts) or pd.isna(ids).any() or pd.isna(reg).any() \
             or len(set(reg.tolist())) != len(reg):
         return None
-    dcode, uniq = pd.factorize(ids, sort=True)
-    year = np.concatenate([a.to_numpy(dtype=np.int64) for a in year_parts])
-    y0 = int(year.min())
-    span = int(year.max()) - y0 + 1
-    key = np.unique(dcode.astype(np.int64) * span + (year - y0))
-    dept = np.asarray(uniq, dtype=object)[key // span]
+    dept, year = distinct_dept_years(ids, np.concatenate([a.to_numpy(dtype=np.int64) for a in year_parts]))
     at = pd.Index(reg).get_indexer(dept)
-    return pd.DataFrame({"dept_id": pd.array(dept, dtype=STR), "year": pd.array(key % span + y0, dtype="Int64"),
+    return pd.DataFrame({"dept_id": pd.array(dept, dtype=STR), "year": pd.array(year, dtype="Int64"),
                          "name": departments["name"].array.take(at, allow_fill=True)})
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfeval._dataset import STR
+from perfeval._dataset import STR, distinct_dept_years
 from perfeval._framework import __all__ as _framework_all
 from perfeval._framework import (  # re-exported: perfeval._scoring was their home
     DEFAULT_FRAMEWORK,
@@ -412,15 +412,6 @@ def score_execution(rate: float | None, fw: Framework) -> tuple[float | None, st
     return round(share * w, fw.score_decimals), f"执行率{_fmt_num(pct)}%落在{tier.describe() if tier else '无'}档，得{_fmt_num(share * w)}分"
 
 
-def _dept_years(ds: Any) -> list[tuple[str, int]]:
-    keys: set[tuple[str, int]] = set()
-    for name in ("evaluations", "indicators"):
-        df = _frame(ds, name)
-        if not df.empty:
-            keys.update((str(d), int(y)) for d, y in zip(df["dept_id"], df["year"]))
-    return sorted(keys)
-
-
 # --------------------------------------------------------------------------- whole-frame helpers
 
 
@@ -801,6 +792,16 @@ def _pair_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[t
     return codes, [(lu_[u // (len(ru) + 1)], ru_[u % (len(ru) + 1)]) for u in uniq.tolist()]
 
 
+def _fill_texts(target: np.ndarray, mask: np.ndarray, fn: Any, *cols: np.ndarray, seen: dict[str, str]) -> None:
+    """``target[i] = fn(cols[0][i], cols[1][i], …)`` for the rows ``i`` of ``mask`` (one f-string per row).
+
+    Equal texts share one string object through ``seen`` (a province repeats most of them).
+    """
+    idx = np.flatnonzero(mask)
+    if len(idx):
+        target[idx] = [seen.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
+
+
 def _score_qualitative(rows: np.ndarray, fw: Framework, weight: np.ndarray, reported: np.ndarray,
                        t_raw: np.ndarray, a_raw: np.ndarray, score: np.ndarray, basis: np.ndarray,
                        shortfall: np.ndarray, band_out: np.ndarray) -> None:
@@ -839,12 +840,8 @@ def _score_qualitative(rows: np.ndarray, fw: Framework, weight: np.ndarray, repo
     rep_txt[out_rep] = _fmt_each(rep[out_rep])
     out = np.empty(len(rows), dtype=object)
 
-    texts: dict[str, str] = {}  # one object per distinct text (a province repeats most of them)
-
-    def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            out[idx] = [texts.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
+    texts: dict[str, str] = {}
+    fill = functools.partial(_fill_texts, out, seen=texts)
 
     fill(~has_band, lambda a_: f"定性指标：完成值「{a_ or '空'}」不对应任何等级，保留填报得分", a_raw[rows])
     fill(has_band & no_w, lambda y, n: f"定性指标（{y}，等级「{n}」）：分值缺失，无法复核", why, name)
@@ -908,12 +905,8 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     tr, ar, rl = t_raw[rows], a_raw[rows], rule
     vague = vague_all[rows]
 
-    texts: dict[str, str] = {}  # one object per distinct text (a province repeats most of them)
-
-    def fill(mask: np.ndarray, fn: Any, *cols: np.ndarray) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            out[idx] = [texts.setdefault(s, s) for s in map(fn, *(c[idx].tolist() for c in cols))]
+    texts: dict[str, str] = {}
+    fill = functools.partial(_fill_texts, out, seen=texts)
 
     def formatted(mask: np.ndarray, x: np.ndarray, decimals: int = 2) -> np.ndarray:
         txt = np.full(len(rows), "", dtype=object)
@@ -929,16 +922,12 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
     a4 = formatted(ok & vague, a, 4)
     c4, t4, abs_t4 = formatted(part, conv, 4), formatted(part, t, 4), formatted(part, np.abs(t), 4)
     a_txt = np.full(len(rows), "", dtype=object)
-    fill_rows = np.flatnonzero(ok)
-    a_txt[fill_rows] = [texts.setdefault(s, s) for s in map(
-        lambda a_, x, u, v: f"完成值「{a_}」按界值{x}{u or ''}计（表述不确切）" if v else f"完成值「{a_}」",
-        ar[fill_rows].tolist(), a4[fill_rows].tolist(), au[fill_rows].tolist(), vague[fill_rows].tolist())]
+    _fill_texts(a_txt, ok, lambda a_, x, u, v: f"完成值「{a_}」按界值{x}{u or ''}计（表述不确切）" if v else f"完成值「{a_}」",
+                ar, a4, au, vague, seen=texts)
     fill(ok & (loss == 0), lambda h, l_, t_, w_: f"{h}{'不超过' if l_ else '达到'}指标值「{t_}」，得满分{w_}",
          a_txt, le, tr, w_txt)
     head = np.full(len(rows), "", dtype=object)
-    hr = np.flatnonzero(part)
-    head[hr] = [texts.setdefault(s, s) for s in map(lambda h, l_, t_: f"{h}{'超过' if l_ else '未达到'}指标值「{t_}」",
-                                                    a_txt[hr].tolist(), le[hr].tolist(), tr[hr].tolist())]
+    _fill_texts(head, part, lambda h, l_, t_: f"{h}{'超过' if l_ else '未达到'}指标值「{t_}」", a_txt, le, tr, seen=texts)
     fill(part & (t == 0), lambda h: f"{h}（指标值为0），得0分", head)
     fill(part & (t != 0) & le, lambda h, w_, c_, t_, m_: f"{h}：{w_} × (1 − ({c_}−{t_})/{m_})，最低0分",
          head, w_txt, c4, t4, abs_t4)
@@ -954,7 +943,7 @@ def _score_quantitative_rows(rows: np.ndarray, fw: Framework, rule_all: np.ndarr
 
 
 def _dept_year_frame(ds: Any) -> pd.DataFrame:
-    """Every department-year of ``ds`` (evaluations ∪ indicators), sorted as :func:`_dept_years` sorts."""
+    """Every department-year of ``ds`` (evaluations ∪ indicators), sorted by department id, then year."""
     ds_, ys_ = [], []
     for name in ("evaluations", "indicators"):
         df = _frame(ds, name)
@@ -964,13 +953,9 @@ def _dept_year_frame(ds: Any) -> pd.DataFrame:
             ys_.append(y)
     if not ds_:
         return pd.DataFrame({"dept_id": pd.Series([], dtype=object), "year": pd.Series([], dtype=np.int64)})
-    year = np.concatenate(ys_)
-    dcode, depts = pd.factorize(np.concatenate(ds_), sort=True)  # codes in the order of the sorted names
-    y0 = int(year.min())
-    span = int(year.max()) - y0 + 1
-    keys = np.unique(dcode.astype(np.int64) * span + (year - y0))
-    return pd.DataFrame({"dept_id": pd.Series(np.asarray(depts, dtype=object)[keys // span], dtype=object),
-                         "year": (keys % span + y0).astype(np.int64)})  # object labels: no string dtype round trip
+    dept, year = distinct_dept_years(np.concatenate(ds_), np.concatenate(ys_))
+    return pd.DataFrame({"dept_id": pd.Series(dept, dtype=object),  # object labels: no string dtype round trip
+                         "year": year})
 
 
 def _categories_frame(indicators: pd.DataFrame, ind_key: np.ndarray, keys: pd.DataFrame, key_fw: np.ndarray,
@@ -1068,6 +1053,17 @@ def _categories_frame(indicators: pd.DataFrame, ind_key: np.ndarray, keys: pd.Da
     return frame, r_key
 
 
+def _last_row_per_key(df: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+    """For each row of ``keys``, the position of its department-year's row in ``df``: the last when it is
+    given twice, -1 when there is none."""
+    pos = np.full(len(keys), -1, dtype=np.int64)
+    if len(df):
+        d, y = _key_arrays(df)
+        at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
+        np.maximum.at(pos, at[at >= 0], np.flatnonzero(at >= 0))
+    return pos
+
+
 def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[Framework]) -> np.ndarray:
     """:func:`execution_rate` of every key: 年度资金总额 actual ÷ its budget on the framework's basis."""
     fin = _frame(ds, "finance")
@@ -1078,10 +1074,7 @@ def _execution_rates(ds: Any, keys: pd.DataFrame, key_fw: np.ndarray, fws: list[
     root = fin[item == ROOT_ITEM]
     if root.empty:
         return rate
-    d, y = _key_arrays(root)
-    at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
-    row = np.full(len(keys), -1, dtype=np.int64)  # each key's 年度资金总额 row: the last, when it is given twice
-    np.maximum.at(row, at[at >= 0], np.flatnonzero(at >= 0))
+    row = _last_row_per_key(root, keys)  # each key's 年度资金总额 row
 
     def at_key(col: str) -> np.ndarray:
         return np.where(row >= 0, _floats(root.get(col), len(root))[np.maximum(row, 0)], np.nan)
@@ -1152,11 +1145,7 @@ def _totals_frame(ds: Any, indicators: pd.DataFrame, ind_key: np.ndarray, catego
     nothing_scored = (unscored > 0) & (unscored == np.bincount(ind_key[weighted], minlength=n))
 
     ev = _frame(ds, "evaluations")
-    ev_pos = np.full(n, -1, dtype=np.int64)  # each key's evaluation row (the last, when one is given twice)
-    if not ev.empty:
-        d, y = _key_arrays(ev)
-        at = _match([d, y], [keys["dept_id"].to_numpy(dtype=object), keys["year"].to_numpy(dtype=np.int64)])
-        np.maximum.at(ev_pos, at[at >= 0], np.flatnonzero(at >= 0))
+    ev_pos = _last_row_per_key(ev, keys)  # each key's evaluation row
     has_e = ev_pos >= 0
     safe = np.maximum(ev_pos, 0)
 
