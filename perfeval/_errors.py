@@ -76,10 +76,9 @@ PROBLEM_COLUMNS = [f.name for f in fields(Problem)]
 
 #: Exit codes of the ``perfeval`` command.
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-#: the exit code after SIGTERM (128 + 15, as if the signal had ended the process); SIGHUP gives 129
-EXIT_TERMINATED = 143
 #: the signals that end a command the way SIGTERM does: SIGTERM, and SIGHUP (the terminal or SSH session
-#: closed) where the platform has it
+#: closed) where the platform has it; the exit code is then 128 + the signal (143, 129), as if it had ended
+#: the process
 TERMINATION_SIGNALS: tuple[int, ...] = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -134,8 +133,8 @@ class Terminated(KeyboardInterrupt):
 
     Like Ctrl-C it unwinds: every ``finally`` and every ``except BaseException``
     runs (the atomic writer removes its temporary file), then the command's
-    error boundary exits with 128 + the signal number (:data:`EXIT_TERMINATED`
-    for SIGTERM, 129 for SIGHUP).
+    error boundary exits with 128 + the signal number (143 for SIGTERM, 129
+    for SIGHUP).
     """
 
     def __init__(self, signum: int = 15) -> None:
@@ -211,5 +210,5 @@ def check_sheet_rows(sheet: str, rows: int, *, what: str = "") -> None:
 
 __all__ = ["Problem", "ProblemCode", "PerfevalError", "UsageError", "DataError", "DatasetError", "FrameworkError",
            "SheetTooLargeError", "EXCEL_MAX_ROWS", "check_sheet_rows",
-           "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated",
+           "PROBLEM_COLUMNS", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPTED", "Terminated",
            "TERMINATION_SIGNALS", "terminate_on_signal", "report_error"]
