@@ -141,12 +141,11 @@ def round_each(x: np.ndarray, decimals: int | np.ndarray) -> np.ndarray:
     out[fast] = np.where(res[fast] == 0, np.copysign(0.0, x[fast]), res[fast])
     slow = ok & ~fast
     if slow.any():
-        pairs = pd.MultiIndex.from_arrays([x[slow], d[slow]]) if np.ndim(decimals) else None
-        if pairs is None:
+        if np.ndim(decimals) == 0:
             uniq, inv = np.unique(x[slow], return_inverse=True)
             out[slow] = np.array([round(float(u), int(decimals)) for u in uniq], dtype=float)[inv]
         else:
-            codes, uniq = pd.factorize(pairs)
+            codes, uniq = pd.factorize(pd.MultiIndex.from_arrays([x[slow], d[slow]]))
             out[slow] = np.array([round(float(u), int(p)) for u, p in uniq], dtype=float)[codes]
     return out
 
